@@ -1,0 +1,167 @@
+/* Failures: the report a person can act on, then abort (so fuzzers keep the
+ * input) or, when asked, a return to fg_run. Crash signals and stack overflows
+ * are caught on an alternate stack so the report can still be written. */
+#include "internal.h"
+
+#include <signal.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+static bool reported;   /* our own abort() after a report must not report again */
+
+void fg__rep(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    size_t room = sizeof S->report - S->report_len;
+    int n = vsnprintf(S->report + S->report_len, room, fmt, ap);
+    va_end(ap);
+    if (n > 0)
+        S->report_len += (size_t)n < room ? (size_t)n : room - 1;
+}
+
+static void report(const char *msg)
+{
+    S->report_len = 0;
+    fg__rep("fugue: %s\n", msg);
+    struct task *t = S->cur;
+    char tb[32];
+    fg__fmt_time(tb, sizeof tb, S->wheel.now);
+    if (t)
+        fg__rep("  task %s (group %s) at %s, step %llu\n", t->name, S->groups[t->group], tb,
+                (unsigned long long)S->steps);
+    else
+        fg__rep("  at %s, step %llu\n", tb, (unsigned long long)S->steps);
+    int shown = 0, blocked = 0;
+    for (int i = 0; i < S->ntasks; i++) {
+        struct task *b = S->tasks[i];
+        if (b->state != T_BLOCKED)
+            continue;
+        if (!blocked++)
+            fg__rep("  blocked tasks:\n");
+        if (shown++ < 32) {
+            fg__rep("    %s (group %s): %s", b->name, S->groups[b->group], b->call);
+            if (b->file)
+                fg__rep(" (%s:%d)", b->file, b->line);
+            fg__rep("\n");
+        }
+    }
+    if (shown > 32)
+        fg__rep("    ... and %d more\n", shown - 32);
+    if (S->steps)
+        fg__report_last_steps();
+}
+
+/* Prints the report, lets the harness save the input, and says what the caller does next. */
+static void conclude(fg_outcome kind)
+{
+    S->outcome = kind;
+    S->failed = true;
+    bool returns = S->o.return_on_failure && kind != FG_FAIL_CRASH && kind != FG_FAIL_OVERFLOW;
+    if (!(returns && S->o.quiet)) {
+        fflush(stdout);
+        (void)!write(2, S->report, S->report_len);
+    }
+    if (S->o.on_failure) {
+        fg_result r;
+        fg__result(&r);
+        S->o.on_failure(&r, S->o.ud);
+    }
+}
+
+void fg__fail(fg_outcome kind, const char *fmt, ...)
+{
+    if (S->failed)  /* failing while failing (say, in on_failure): no second report */
+        abort();
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    report(msg);
+    conclude(kind);
+    if (S->o.return_on_failure && kind != FG_FAIL_OVERFLOW && kind != FG_FAIL_CRASH && S->cur)
+        fg__switch_main();
+    reported = true;
+    abort();
+}
+
+void fg_fail_(const char *file, int line, const char *fmt, ...)
+{
+    char msg[768];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (!S->active || !S->cur) {
+        fprintf(stderr, "fugue: %s (%s:%d)\n", msg, file, line);
+        abort();
+    }
+    fg__fail(FG_FAIL_ASSERT, "%s (%s:%d)", msg, file, line);
+}
+
+/* ---- signals ---- */
+
+static const int sigs[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT};
+#define NSIGS (sizeof sigs / sizeof *sigs)
+static struct sigaction old[NSIGS];
+
+static void restore(int sig)
+{
+    for (size_t i = 0; i < NSIGS; i++)
+        if (sigs[i] == sig)
+            sigaction(sig, &old[i], NULL);
+}
+
+static void on_signal(int sig, siginfo_t *si, void *uc)
+{
+    (void)uc;
+    restore(sig);
+    if (reported || !S->active || S->failed) {
+        if (sig == SIGABRT)
+            raise(sig);
+        return;  /* a fault re-executes and meets the previous handler */
+    }
+    struct task *t = S->cur;
+    if ((sig == SIGSEGV || sig == SIGBUS) && t && t->stack && fg__stack_in_guard(t->stack, si->si_addr)) {
+        char msg[256];
+        snprintf(msg, sizeof msg, "stack overflow: task %s ran past the end of its %zu-byte stack "
+                 "(give it .stack_size)", t->name, t->stack->size);
+        report(msg);
+        conclude(FG_FAIL_OVERFLOW);
+        reported = true;
+        restore(SIGABRT);
+        abort();
+    }
+    char msg[128];
+    if (sig == SIGABRT)
+        snprintf(msg, sizeof msg, "abort() called");
+    else
+        snprintf(msg, sizeof msg, "crash: signal %d (%s) at address %p", sig, strsignal(sig), si->si_addr);
+    report(msg);
+    conclude(FG_FAIL_CRASH);
+    reported = true;
+    if (sig == SIGABRT)
+        raise(sig);
+}
+
+void fg__signals_install(void)
+{
+    static bool done;
+    if (done)
+        return;
+    done = true;
+    static char altstack[64 * 1024];
+    stack_t ss = {.ss_sp = altstack, .ss_size = sizeof altstack};
+    stack_t cur;
+    /* keep a sanitizer's or fuzzer's alternate stack if one is set */
+    if (sigaltstack(NULL, &cur) == 0 && (cur.ss_flags & SS_DISABLE))
+        sigaltstack(&ss, NULL);
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = on_signal;
+    sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
+    sigemptyset(&sa.sa_mask);
+    for (size_t i = 0; i < NSIGS; i++)
+        sigaction(sigs[i], &sa, &old[i]);
+}

@@ -1,0 +1,227 @@
+/* Internal interfaces of the core. Cross-file names carry the fg__ prefix. */
+#ifndef FUGUE_INTERNAL_H
+#define FUGUE_INTERNAL_H
+
+#include "fugue.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#if defined(__SANITIZE_ADDRESS__)
+#define FG_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define FG_ASAN 1
+#endif
+#endif
+
+#define FG_LIKELY(x) __builtin_expect(!!(x), 1)
+#define FG_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#define FG_CONTAINER(p, type, field) ((type *)(void *)((char *)(p) - offsetof(type, field)))
+
+/* ---- context switch (ctx_*.S or ctx_ucontext.c) ---- */
+
+#ifdef FG_UCONTEXT
+#include <ucontext.h>
+struct ctx { ucontext_t uc; };
+#else
+struct ctx { void *sp; };
+#endif
+/* Prepares `c` to run entry() on [lo, lo+size) at its first switch. */
+void fg__ctx_make(struct ctx *c, void *lo, size_t size, void (*entry)(void));
+void fg__ctx_switch(struct ctx *from, struct ctx *to);
+
+/* ---- stacks (stack.c): mmap'd, guard page below, pooled across sims ---- */
+
+struct stack {
+    char *lo;            /* lowest usable byte; the guard page (if any) is just below */
+    size_t size;
+    bool guarded;        /* false past the kernel's mapping budget: a canary checks instead */
+    struct stack *next;  /* pool link */
+};
+struct stack *fg__stack_get(size_t size);
+void fg__stack_put(struct stack *s);
+bool fg__stack_canary_ok(const struct stack *s);
+/* True when `addr` lies in the guard page of `s`. */
+bool fg__stack_in_guard(const struct stack *s, const void *addr);
+
+/* ---- timers (timer.c): hierarchical wheel, ties fire in insertion order ---- */
+
+#define WHEEL_LEVELS 11
+struct timer {
+    struct timer *next, *prev;
+    fg_time deadline;
+    void (*fire)(struct timer *t);
+    uint8_t level, slot;
+    bool armed;
+};
+struct wheel {
+    fg_time now;
+    uint64_t occupied[WHEEL_LEVELS];
+    struct timer slots[WHEEL_LEVELS][64];   /* list heads (circular) */
+    struct timer due;                       /* deadline reached, not fired yet */
+    size_t count;
+};
+void fg__wheel_init(struct wheel *w);
+/* Arms `t` for `deadline` (> w->now). */
+void fg__timer_add(struct wheel *w, struct timer *t, fg_time deadline);
+void fg__timer_cancel(struct wheel *w, struct timer *t);
+/* Advances time to the earliest deadline and fires every timer due then, in
+ * order. Returns false when no timer is pending. */
+bool fg__wheel_advance(struct wheel *w);
+
+/* ---- tasks and the sim ---- */
+
+enum { T_READY, T_RUNNING, T_BLOCKED, T_DONE };
+
+struct waitq { struct task *head, *tail; };
+
+struct task {
+    struct ctx ctx;
+    struct stack *stack;
+    fg_fn fn;
+    void *arg;
+    const char *name;
+    int id, group;
+    uint8_t state;
+    bool primary, cancelled, aborted, join_claimed, dropped;
+    int result;                    /* what a wake hands to the blocked call */
+    uint32_t cancel_budget;        /* scheduling points left once cancelled */
+    struct timer timer;            /* the blocking call's deadline */
+    struct waitq *wq;              /* the queue it waits in, if any */
+    struct task *wq_next, *wq_prev;
+    struct waitq joiners;
+    void *wait_data;               /* for the primitive it waits on */
+    const char *call, *file;       /* where it blocked, for reports and the trace */
+    int line;
+    struct task *free_next;
+#ifdef FG_ASAN
+    void *fake_stack;
+#endif
+};
+
+/* Runs when no task is ready, before time advances; returns true if it woke a task. */
+struct idle_hook {
+    bool (*run)(struct idle_hook *h);
+    struct idle_hook *next;
+    bool queued;
+};
+
+struct steprec { uint64_t index; fg_time time; int task; const char *call, *file; int line; };
+#define LAST_STEPS 16
+
+enum { SRC_BYTES, SRC_RNG, SRC_ODOMETER };
+
+struct sim {
+    fg_opts o;
+    struct ctx main;
+    struct task *cur;
+    struct task **tasks;           /* by id */
+    int ntasks, tasks_cap;
+    struct task **rq;              /* ready ring, wake order */
+    uint32_t rq_head, rq_len, rq_cap;
+    struct wheel wheel;
+    int live, live_primary;
+    bool ending, failed, active;
+    uint64_t steps, instant_steps;
+    fg_time max_time;
+    uint64_t hash;
+    uint64_t choices;
+    struct idle_hook *idle_head, *idle_tail;
+    /* the choice stream */
+    int src;
+    const uint8_t *in;
+    size_t in_len, in_pos;
+    uint64_t rng[4];
+    uint8_t *rec;                  /* bytes read (rng, odometer modes) */
+    size_t rec_len, rec_cap;
+    struct odometer *odo;
+    size_t odo_pos;
+    /* groups, by first use */
+    const char **groups;
+    int ngroups, groups_cap;
+    /* sim-lifetime memory */
+    struct arena_block *arena;
+    /* trace */
+    struct steprec last[LAST_STEPS];
+    struct stack *zombie;          /* stack of the task that just ended, freed after the switch */
+    fg_outcome outcome;
+    char report[8192];
+    size_t report_len;
+};
+
+extern struct sim fg__sim;
+#define S (&fg__sim)
+
+/* sched.c */
+void fg__ready(struct task *t);
+/* Picks the next task (advancing time, detecting deadlock) and switches to it. */
+void fg__schedule(void);
+/* Where a task lands after each switch: frees the last zombie stack, counts the step. */
+void fg__resumed(struct task *t);
+void fg__idle_hook(struct idle_hook *h);
+/* From fg_run, on the main context: runs tasks until none is left. */
+void fg__sched_run(void);
+FG_NORETURN void fg__switch_final(struct task *self);
+FG_NORETURN void fg__switch_main(void);
+
+/* task.c */
+struct task *fg__task_get(void);
+void fg__tasks_release(void);
+/* Blocks the current task until woken or `deadline`; returns the wake's result,
+ * -ETIMEDOUT, or -ECANCELED. Records `call` and the caller's site for reports. */
+int fg__block(fg_time deadline, const char *call);
+/* Blocks in queue `q` (FIFO) as fg__block does. */
+int fg__wait(struct waitq *q, fg_time deadline, const char *call);
+/* Makes a blocked task ready; its blocking call returns `result`. */
+void fg__wake(struct task *t, int result);
+/* Wakes the first task in `q`; returns it, or NULL. */
+struct task *fg__wake_first(struct waitq *q, int result);
+void fg__waitq_remove(struct task *t);
+/* Entry checks shared by the API: returns the current task, or NULL after a misuse message. */
+struct task *fg__current(const char *call);
+/* Prints "fugue: task X: call: what" and returns err. */
+int fg__misuse(const char *call, int err, const char *fmt, ...) FG_PRINTF(3, 4);
+/* Cancels every live task at the end of a sim, in id order. */
+void fg__cancel_all(void);
+FG_NORETURN void fg__task_exit(void);
+/* Count a scheduling point of a cancelled task; drops it when its budget is spent. */
+void fg__cancel_point(struct task *t);
+
+int fg__spawn(fg_fn fn, void *arg, const char *name, int group, bool primary, size_t stack_size);
+
+/* sim.c */
+int fg__group(const char *name);
+char *fg__strdup(const char *s);
+/* Runs fn(ud) when the sim ends (after its tasks), newest first: modules free their state there. */
+int fg__at_end(void (*fn)(void *ud), void *ud);
+void fg__end_hooks(void);
+void fg__result(fg_result *r);
+
+/* choice.c */
+uint64_t fg__raw(unsigned nbytes);
+void fg__rng_seed(uint64_t seed);
+struct odometer;
+struct odometer *fg__odo_new(void);
+void fg__odo_free(struct odometer *o);
+/* Moves to the next sequence of choices; false when the tree is done. */
+bool fg__odo_next(struct odometer *o, size_t used);
+
+/* trace.c */
+static inline uint64_t fg__mix(uint64_t h, uint64_t x)
+{
+    h ^= x + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
+    return h * 0xff51afd7ed558ccdull;
+}
+void fg__trace_step(struct task *t);
+void fg__report_last_steps(void);
+
+/* fail.c */
+/* Ends the sim with a failure: prints the report (headed by `msg`), then aborts,
+ * or returns to fg_run when return_on_failure is set. */
+FG_NORETURN void fg__fail(fg_outcome kind, const char *fmt, ...) FG_PRINTF(2, 3);
+void fg__signals_install(void);
+void fg__rep(const char *fmt, ...) FG_PRINTF(1, 2);
+void fg__fmt_time(char *buf, size_t n, fg_time t);
+
+#endif

@@ -1,0 +1,178 @@
+/* The scheduler: a ready ring in wake order, the strategy's choice among it,
+ * and what happens when nothing is ready (idle hooks, then time, then the
+ * verdict: deadlock, or the end of the sim). */
+#include "internal.h"
+
+#include <stdlib.h>
+#ifdef FG_ASAN
+#include <sanitizer/common_interface_defs.h>
+#endif
+
+void fg__ready(struct task *t)
+{
+    if (FG_UNLIKELY(S->rq_len == S->rq_cap)) {
+        uint32_t cap = S->rq_cap ? S->rq_cap * 2 : 64;
+        struct task **rq = malloc(cap * sizeof *rq);
+        if (!rq)
+            fg__fail(FG_FAIL_CRASH, "out of memory growing the ready queue");
+        for (uint32_t i = 0; i < S->rq_len; i++)
+            rq[i] = S->rq[(S->rq_head + i) & (S->rq_cap - 1)];
+        free(S->rq);
+        S->rq = rq;
+        S->rq_cap = cap;
+        S->rq_head = 0;
+    }
+    t->state = T_READY;
+    S->rq[(S->rq_head + S->rq_len++) & (S->rq_cap - 1)] = t;
+}
+
+static struct task *take(uint32_t i)
+{
+    uint32_t mask = S->rq_cap - 1;
+    struct task *t = S->rq[(S->rq_head + i) & mask];
+    /* keep wake order: close the gap by shifting the front forward */
+    for (; i > 0; i--)
+        S->rq[(S->rq_head + i) & mask] = S->rq[(S->rq_head + i - 1) & mask];
+    S->rq_head = (S->rq_head + 1) & mask;
+    S->rq_len--;
+    return t;
+}
+
+void fg__idle_hook(struct idle_hook *h)
+{
+    if (h->queued)
+        return;
+    h->queued = true;
+    h->next = NULL;
+    if (S->idle_tail)
+        S->idle_tail->next = h;
+    else
+        S->idle_head = h;
+    S->idle_tail = h;
+}
+
+/* Runs the queued idle hooks in order; true if any of them woke a task. */
+static bool run_idle(void)
+{
+    bool woke = false;
+    while (S->idle_head && !S->rq_len) {
+        struct idle_hook *h = S->idle_head;
+        S->idle_head = h->next;
+        if (!S->idle_head)
+            S->idle_tail = NULL;
+        h->queued = false;
+        woke |= h->run(h);
+    }
+    return woke || S->rq_len;
+}
+
+static void deadlock(void)
+{
+    fg__fail(FG_FAIL_DEADLOCK, "deadlock: %d primary task%s blocked, nothing ready, no timer pending",
+             S->live_primary, S->live_primary == 1 ? "" : "s");
+}
+
+static struct task *pick(void)
+{
+    for (;;) {
+        if (FG_LIKELY(S->rq_len)) {
+            uint32_t i = 0;
+            if (S->o.strategy == FG_RANDOM && S->rq_len > 1)
+                i = (uint32_t)fg_choose(S->rq_len);
+            return take(i);
+        }
+        if (S->idle_head && run_idle())
+            continue;
+        fg_time before = S->wheel.now;
+        if (S->wheel.count && fg__wheel_advance(&S->wheel)) {
+            if (S->wheel.now != before)
+                S->instant_steps = 0;
+            if (FG_UNLIKELY(S->max_time && S->wheel.now > S->max_time))
+                fg__fail(FG_FAIL_LIVELOCK, "livelock: sim time passed its budget");
+            continue;
+        }
+        if (S->live_primary > 0)
+            deadlock();
+        return NULL;  /* the sim is over */
+    }
+}
+
+static void switch_to(struct task *from, struct task *to)
+{
+    struct ctx *fc = from ? &from->ctx : &S->main;
+    struct ctx *tc = to ? &to->ctx : &S->main;
+    if (from && FG_UNLIKELY(!fg__stack_canary_ok(from->stack ? from->stack : S->zombie)))
+        fg__fail(FG_FAIL_OVERFLOW, "stack overflow: task %s ran past the end of its %zu-byte stack (canary)",
+                 from->name, from->stack->size);
+    S->cur = to;
+#ifdef FG_ASAN
+    void **save = from && from->state == T_DONE ? NULL : from ? &from->fake_stack : NULL;
+    void *fake_main = NULL;
+    if (!from)
+        save = &fake_main;
+    __sanitizer_start_switch_fiber(save, to ? to->stack->lo : NULL, to ? to->stack->size : 0);
+    fg__ctx_switch(fc, tc);
+    __sanitizer_finish_switch_fiber(from ? from->fake_stack : fake_main, NULL, NULL);
+#else
+    fg__ctx_switch(fc, tc);
+#endif
+}
+
+void fg__resumed(struct task *t)
+{
+    if (S->zombie) {
+        fg__stack_put(S->zombie);
+        S->zombie = NULL;
+    }
+    t->state = T_RUNNING;
+    S->steps++;
+    if (FG_UNLIKELY(++S->instant_steps > S->o.max_instant_steps))
+        fg__fail(FG_FAIL_LIVELOCK, "livelock: %llu steps without sim time advancing",
+                 (unsigned long long)S->o.max_instant_steps);
+    if (FG_UNLIKELY(S->steps > S->o.max_steps))
+        fg__fail(FG_FAIL_LIVELOCK, "livelock: the sim passed its budget of %llu steps",
+                 (unsigned long long)S->o.max_steps);
+    fg__trace_step(t);
+}
+
+void fg__schedule(void)
+{
+    struct task *self = S->cur;
+    struct task *next = pick();
+    if (next == self) {
+        fg__resumed(self);
+        return;
+    }
+    switch_to(self, next);
+    /* back on self's stack, or on main's when the sim is over */
+    if (self)
+        fg__resumed(self);
+}
+
+/* Called from fg_run on the main context: runs the sim until no task is left. */
+void fg__sched_run(void)
+{
+    S->cur = NULL;
+    struct task *next = pick();
+    if (next)
+        switch_to(NULL, next);
+    if (S->zombie) {
+        fg__stack_put(S->zombie);
+        S->zombie = NULL;
+    }
+}
+
+/* Switches away from a task that has ended (for good) to the next one, or to main. */
+void fg__switch_final(struct task *self)
+{
+    struct task *next = S->live ? pick() : NULL;
+    switch_to(self, next);
+    __builtin_unreachable();
+}
+
+/* Switches from a failed task straight back to fg_run. */
+void fg__switch_main(void)
+{
+    switch_to(S->cur, NULL);
+    __builtin_unreachable();
+}

@@ -1,0 +1,302 @@
+/* One sim from an empty world to the end of its last primary task, in each of
+ * the choice stream's modes; plus what lives exactly as long as a sim. */
+#include "internal.h"
+
+#include <stdlib.h>
+
+struct sim fg__sim;
+const char *fg__file;
+int fg__line;
+
+/* ---- sim-lifetime memory ---- */
+
+struct arena_block {
+    struct arena_block *next;
+    size_t used, size;
+    max_align_t data[];
+};
+
+#define ARENA_BLOCK (64 * 1024)
+static struct arena_block *spare;   /* one block kept for the next sim */
+
+void *fg_alloc(size_t n)
+{
+    if (!S->active) {
+        fg__misuse("fg_alloc", -EPERM, "called outside a running sim");
+        return NULL;
+    }
+    n = (n + sizeof(max_align_t) - 1) & ~(sizeof(max_align_t) - 1);
+    struct arena_block *b = S->arena;
+    if (!b || b->size - b->used < n) {
+        size_t size = n > ARENA_BLOCK / 4 ? n : ARENA_BLOCK;
+        if (spare && spare->size >= size) {
+            b = spare;
+            spare = NULL;
+        } else if (!(b = malloc(sizeof *b + size))) {
+            return NULL;
+        } else {
+            b->size = size;
+        }
+        b->used = 0;
+        /* a big one-off goes behind the current block so its free space stays usable */
+        if (S->arena && size != ARENA_BLOCK) {
+            b->next = S->arena->next;
+            S->arena->next = b;
+        } else {
+            b->next = S->arena;
+            S->arena = b;
+        }
+    }
+    void *p = (char *)b->data + b->used;
+    b->used += n;
+    return p;
+}
+
+static void arena_free(void)
+{
+    while (S->arena) {
+        struct arena_block *b = S->arena;
+        S->arena = b->next;
+        if (!spare && b->size == ARENA_BLOCK)
+            spare = b;
+        else
+            free(b);
+    }
+}
+
+char *fg__strdup(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *p = fg_alloc(n);
+    return p ? memcpy(p, s, n) : (char *)"?";
+}
+
+char *fg_fmt(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    char *p = n >= 0 ? fg_alloc((size_t)n + 1) : NULL;
+    if (!p)
+        return NULL;
+    va_start(ap, fmt);
+    vsnprintf(p, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    return p;
+}
+
+/* ---- groups: hosts, numbered by first use ---- */
+
+int fg__group(const char *name)
+{
+    for (int i = 0; i < S->ngroups; i++)
+        if (!strcmp(S->groups[i], name))
+            return i;
+    if (S->ngroups == S->groups_cap) {
+        int cap = S->groups_cap ? S->groups_cap * 2 : 16;
+        const char **g = realloc(S->groups, (size_t)cap * sizeof *g);
+        if (!g)
+            fg__fail(FG_FAIL_CRASH, "out of memory adding group %s", name);
+        S->groups = g;
+        S->groups_cap = cap;
+    }
+    S->groups[S->ngroups] = fg__strdup(name);
+    return S->ngroups++;
+}
+
+/* ---- time ---- */
+
+fg_time fg_now(void)
+{
+    return S->wheel.now;
+}
+
+fg_time fg_after(fg_time d)
+{
+    fg_time now = S->wheel.now;
+    if (d <= 0)
+        return now;
+    return d > FG_FOREVER - now ? FG_FOREVER : now + d;
+}
+
+/* ---- running ---- */
+
+static const fg_opts defaults;
+
+static void fill_result(fg_result *r)
+{
+    r->outcome = S->outcome;
+    r->hash = S->hash;
+    r->steps = S->steps;
+    r->choices = S->choices;
+    r->time = S->wheel.now;
+    if (S->src == SRC_BYTES) {
+        r->input = S->in;
+        r->input_len = S->in_pos < S->in_len ? S->in_pos : S->in_len;
+    } else {
+        /* trailing zeros read the same as exhausted input */
+        while (S->rec_len && !S->rec[S->rec_len - 1])
+            S->rec_len--;
+        r->input = S->rec;
+        r->input_len = S->rec_len;
+    }
+    r->report = S->report;
+}
+
+void fg__result(fg_result *r)
+{
+    fill_result(r);
+}
+
+static int run(fg_fn root, void *arg, const fg_opts *o, fg_result *r)
+{
+    if (S->active)
+        return fg__misuse("fg_run", -EBUSY, "a sim is already running (sims don't nest)");
+    if (!root)
+        return fg__misuse("fg_run", -EINVAL, "no root function");
+    S->o = o ? *o : defaults;
+    if (!S->o.stack_size)
+        S->o.stack_size = FG_STACK_DEFAULT;
+    if (!S->o.max_steps)
+        S->o.max_steps = 10000000;
+    if (!S->o.max_instant_steps)
+        S->o.max_instant_steps = 1000000;
+    S->max_time = S->o.max_time;
+    S->cur = NULL;
+    S->rq_head = S->rq_len = 0;
+    fg__wheel_init(&S->wheel);
+    S->live = S->live_primary = 0;
+    S->ending = S->failed = false;
+    S->steps = S->instant_steps = S->choices = 0;
+    S->hash = 0x66756775650a;
+    S->idle_head = S->idle_tail = NULL;
+    S->ngroups = 0;
+    S->zombie = NULL;
+    S->outcome = FG_PASS;
+    S->report[0] = 0;
+    S->report_len = 0;
+    memset(S->last, 0, sizeof S->last);
+    fg__signals_install();
+    S->active = true;
+    int err = fg__spawn(root, arg, S->o.name ? S->o.name : "main", fg__group("main"), true, 0);
+    if (err >= 0)
+        fg__sched_run();
+    fill_result(r);
+    fg__tasks_release();
+    fg__end_hooks();
+    arena_free();
+    S->active = false;
+    return err < 0 ? err : 0;
+}
+
+int fg_run_bytes(fg_fn root, void *arg, const fg_opts *o, const uint8_t *data, size_t len, fg_result *r)
+{
+    S->src = SRC_BYTES;
+    S->in = data;
+    S->in_len = data ? len : 0;
+    S->in_pos = 0;
+    return run(root, arg, o, r);
+}
+
+int fg_run_seed(fg_fn root, void *arg, const fg_opts *o, uint64_t seed, fg_result *r)
+{
+    S->src = SRC_RNG;
+    S->rec_len = 0;
+    fg__rng_seed(seed);
+    return run(root, arg, o, r);
+}
+
+int fg_explore(fg_fn root, void *arg, const fg_opts *o, uint64_t max_runs,
+               bool (*each)(const fg_result *r, void *ud), void *ud, fg_explore_stats *st)
+{
+    fg_explore_stats local = {0};
+    if (!st)
+        st = &local;
+    memset(st, 0, sizeof *st);
+    struct odometer *odo = fg__odo_new();
+    if (!odo)
+        return -ENOMEM;
+    int err = 0;
+    for (;;) {
+        S->src = SRC_ODOMETER;
+        S->odo = odo;
+        S->odo_pos = 0;
+        S->rec_len = 0;
+        fg_result r;
+        if ((err = run(root, arg, o, &r)) < 0)
+            break;
+        st->runs++;
+        st->failures += r.outcome != FG_PASS;
+        if (each && !each(&r, ud))
+            break;
+        if (!fg__odo_next(odo, S->odo_pos)) {
+            st->complete = true;
+            break;
+        }
+        if (max_runs && st->runs >= max_runs)
+            break;
+    }
+    S->odo = NULL;
+    fg__odo_free(odo);
+    return err;
+}
+
+int fg_check_determinism(fg_fn root, void *arg, const fg_opts *o, const uint8_t *data, size_t len)
+{
+    fg_result a, b;
+    int err = fg_run_bytes(root, arg, o, data, len, &a);
+    if (err < 0)
+        return err;
+    uint64_t h = a.hash;
+    if ((err = fg_run_bytes(root, arg, o, data, len, &b)) < 0)
+        return err;
+    if (h != b.hash)
+        return fg__misuse("fg_check_determinism", -EPROTO,
+                          "the same input gave two traces (%016llx, then %016llx): the target reads "
+                          "something outside fugue (time, rand, addresses, uninitialised memory)",
+                          (unsigned long long)h, (unsigned long long)b.hash);
+    return 0;
+}
+
+/* ---- hooks run when the sim ends, newest first ---- */
+
+struct end_hook {
+    void (*fn)(void *ud);
+    void *ud;
+    struct end_hook *next;
+};
+static struct end_hook *end_hooks;
+
+int fg__at_end(void (*fn)(void *ud), void *ud)
+{
+    struct end_hook *h = fg_alloc(sizeof *h);
+    if (!h)
+        return -ENOMEM;
+    h->fn = fn;
+    h->ud = ud;
+    h->next = end_hooks;
+    end_hooks = h;
+    return 0;
+}
+
+void fg__end_hooks(void)
+{
+    while (end_hooks) {
+        struct end_hook *h = end_hooks;
+        end_hooks = h->next;
+        h->fn(h->ud);
+    }
+}
+
+const char *fg_outcome_name(fg_outcome o)
+{
+    static const char *names[] = {"pass", "assertion", "deadlock", "livelock", "crash", "stack overflow",
+                                  "nondeterminism"};
+    return (unsigned)o < sizeof names / sizeof *names ? names[o] : "unknown";
+}
+
+const char *fg_strerror(int err)
+{
+    return strerror(err < 0 ? -err : err);
+}

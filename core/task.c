@@ -1,0 +1,350 @@
+/* Tasks: spawning, ending, joining, cancelling, and the blocking primitive
+ * every waiting call in fugue is built on. */
+#include "internal.h"
+
+#include <stdlib.h>
+#ifdef FG_ASAN
+#include <sanitizer/common_interface_defs.h>
+#endif
+
+/* Scheduling points a cancelled task gets to wind down before it is dropped. */
+#define CANCEL_BUDGET 1000
+
+static struct task *free_tasks;   /* pooled across sims */
+
+struct task *fg__task_get(void)
+{
+    struct task *t = free_tasks;
+    if (t)
+        free_tasks = t->free_next;
+    else if (!(t = malloc(sizeof *t)))
+        return NULL;
+    memset(t, 0, sizeof *t);
+    return t;
+}
+
+/* Returns every task of the sim to the pool; a stack still held is one whose task never ended. */
+void fg__tasks_release(void)
+{
+    for (int i = 0; i < S->ntasks; i++) {
+        struct task *t = S->tasks[i];
+        if (t->stack)
+            fg__stack_put(t->stack);
+        t->free_next = free_tasks;
+        free_tasks = t;
+    }
+    S->ntasks = 0;
+}
+
+int fg__misuse(const char *call, int err, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    if (S->active && S->cur)
+        fprintf(stderr, "fugue: task %s: %s: ", S->cur->name, call);
+    else
+        fprintf(stderr, "fugue: %s: ", call);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    return err;
+}
+
+struct task *fg__current(const char *call)
+{
+    if (FG_UNLIKELY(!S->active || !S->cur)) {
+        fg__misuse(call, -EPERM, "called outside a running sim");
+        return NULL;
+    }
+    return S->cur;
+}
+
+static void entry(void)
+{
+#ifdef FG_ASAN
+    __sanitizer_finish_switch_fiber(NULL, NULL, NULL);
+#endif
+    struct task *t = S->cur;
+    fg__resumed(t);
+    t->fn(t->arg);
+    fg__task_exit();
+}
+
+static void end_task(struct task *t)
+{
+    t->state = T_DONE;
+    S->live--;
+    if (t->primary)
+        S->live_primary--;
+    fg__timer_cancel(&S->wheel, &t->timer);
+    while (fg__wake_first(&t->joiners, t->aborted ? -ECANCELED : 0))
+        ;
+    S->zombie = t->stack;  /* still under our feet: freed after the switch */
+    t->stack = NULL;
+    if (S->live_primary == 0 && !S->ending)
+        fg__cancel_all();
+}
+
+void fg__task_exit(void)
+{
+    struct task *t = S->cur;
+    end_task(t);
+    fg__switch_final(t);
+}
+
+void fg__cancel_point(struct task *t)
+{
+    if (t->cancel_budget-- > 0)
+        return;
+    t->dropped = true;
+    end_task(t);
+    fg__switch_final(t);
+}
+
+int fg_spawn_(fg_fn fn, void *arg, const char *fname, fg_spawn_opts o)
+{
+    struct task *self = fg__current("fg_spawn");
+    if (!self)
+        return -EPERM;
+    if (!fn)
+        return fg__misuse("fg_spawn", -EINVAL, "no function given");
+    if (S->ending)
+        return -ECANCELED;
+    return fg__spawn(fn, arg, o.name ? o.name : fname, o.group ? fg__group(o.group) : self->group,
+                     o.primary, o.stack_size);
+}
+
+/* Spawns without the API's checks; the root task is made this way. */
+int fg__spawn(fg_fn fn, void *arg, const char *name, int group, bool primary, size_t stack_size)
+{
+    if (S->ntasks == S->tasks_cap) {
+        int cap = S->tasks_cap ? S->tasks_cap * 2 : 64;
+        struct task **v = realloc(S->tasks, (size_t)cap * sizeof *v);
+        if (!v)
+            return -ENOMEM;
+        S->tasks = v;
+        S->tasks_cap = cap;
+    }
+    struct task *t = fg__task_get();
+    if (!t)
+        return -ENOMEM;
+    t->stack = fg__stack_get(stack_size ? stack_size : S->o.stack_size);
+    if (!t->stack) {
+        t->free_next = free_tasks;
+        free_tasks = t;
+        return -ENOMEM;
+    }
+    fg__ctx_make(&t->ctx, t->stack->lo, t->stack->size, entry);
+    t->fn = fn;
+    t->arg = arg;
+    t->name = fg__strdup(name);
+    t->group = group;
+    t->primary = primary;
+    t->id = S->ntasks;
+    t->call = "start";
+    S->tasks[S->ntasks++] = t;
+    S->live++;
+    S->live_primary += primary;
+    fg__ready(t);
+    return t->id;
+}
+
+/* ---- blocking ---- */
+
+static void timed_out(struct timer *tm)
+{
+    fg__wake(FG_CONTAINER(tm, struct task, timer), -ETIMEDOUT);
+}
+
+int fg__block(fg_time deadline, const char *call)
+{
+    struct task *t = S->cur;
+    if (FG_UNLIKELY(t->cancelled)) {
+        fg__cancel_point(t);
+        return -ECANCELED;
+    }
+    if (deadline <= S->wheel.now)
+        return -ETIMEDOUT;
+    t->state = T_BLOCKED;
+    t->call = call;
+    t->file = fg__file;
+    t->line = fg__line;
+    if (deadline != FG_FOREVER) {
+        t->timer.fire = timed_out;
+        fg__timer_add(&S->wheel, &t->timer, deadline);
+    }
+    fg__schedule();
+    return t->result;
+}
+
+static void waitq_push(struct waitq *q, struct task *t)
+{
+    t->wq = q;
+    t->wq_next = NULL;
+    t->wq_prev = q->tail;
+    if (q->tail)
+        q->tail->wq_next = t;
+    else
+        q->head = t;
+    q->tail = t;
+}
+
+void fg__waitq_remove(struct task *t)
+{
+    struct waitq *q = t->wq;
+    if (!q)
+        return;
+    if (t->wq_prev)
+        t->wq_prev->wq_next = t->wq_next;
+    else
+        q->head = t->wq_next;
+    if (t->wq_next)
+        t->wq_next->wq_prev = t->wq_prev;
+    else
+        q->tail = t->wq_prev;
+    t->wq = NULL;
+}
+
+int fg__wait(struct waitq *q, fg_time deadline, const char *call)
+{
+    struct task *t = S->cur;
+    if (FG_UNLIKELY(t->cancelled)) {
+        fg__cancel_point(t);
+        return -ECANCELED;
+    }
+    if (deadline <= S->wheel.now)
+        return -ETIMEDOUT;
+    waitq_push(q, t);
+    return fg__block(deadline, call);
+}
+
+void fg__wake(struct task *t, int result)
+{
+    if (t->state != T_BLOCKED)
+        return;
+    t->result = result;
+    fg__timer_cancel(&S->wheel, &t->timer);
+    fg__waitq_remove(t);
+    fg__ready(t);
+}
+
+struct task *fg__wake_first(struct waitq *q, int result)
+{
+    struct task *t = q->head;
+    if (t)
+        fg__wake(t, result);
+    return t;
+}
+
+void fg__cancel_all(void)
+{
+    S->ending = true;
+    for (int i = 0; i < S->ntasks; i++) {
+        struct task *t = S->tasks[i];
+        if (t->state == T_DONE || t->cancelled)
+            continue;
+        t->cancelled = true;
+        t->cancel_budget = CANCEL_BUDGET;
+        fg__wake(t, -ECANCELED);
+    }
+}
+
+/* ---- the task API ---- */
+
+int fg_yield_(void)
+{
+    struct task *t = fg__current("fg_yield");
+    if (!t)
+        return -EPERM;
+    if (FG_UNLIKELY(t->cancelled))
+        fg__cancel_point(t);
+    t->call = "fg_yield";
+    t->file = fg__file;
+    t->line = fg__line;
+    fg__ready(t);
+    fg__schedule();
+    return t->cancelled ? -ECANCELED : 0;
+}
+
+int fg_sleep_until_(fg_time when)
+{
+    struct task *t = fg__current("fg_sleep");
+    if (!t)
+        return -EPERM;
+    if (when <= S->wheel.now)
+        return fg_yield_();
+    int r = fg__block(when, "fg_sleep");
+    return r == -ETIMEDOUT ? 0 : r;
+}
+
+int fg_sleep_(fg_time d)
+{
+    return fg_sleep_until_(fg_after(d));
+}
+
+static struct task *lookup(const char *call, int id)
+{
+    if (id < 0 || id >= S->ntasks) {
+        fg__misuse(call, -EINVAL, "no task %d in this sim", id);
+        return NULL;
+    }
+    return S->tasks[id];
+}
+
+int fg_join_(int id, fg_time deadline)
+{
+    struct task *self = fg__current("fg_join");
+    if (!self)
+        return -EPERM;
+    struct task *t = lookup("fg_join", id);
+    if (!t)
+        return -EINVAL;
+    if (t == self)
+        return fg__misuse("fg_join", -EDEADLK, "task %s joins itself", t->name);
+    if (t->join_claimed)
+        return fg__misuse("fg_join", -EINVAL, "task %s (%d) was joined already", t->name, id);
+    int r = 0;
+    t->join_claimed = true;
+    if (t->state != T_DONE)
+        r = fg__wait(&t->joiners, deadline, "fg_join");
+    else if (t->aborted)
+        r = -ECANCELED;
+    if (r == -ETIMEDOUT || (r == -ECANCELED && t->state != T_DONE))
+        t->join_claimed = false;  /* the join didn't happen: it may be tried again */
+    return r;
+}
+
+int fg_abort(int id)
+{
+    if (!fg__current("fg_abort"))
+        return -EPERM;
+    struct task *t = lookup("fg_abort", id);
+    if (!t)
+        return -EINVAL;
+    if (t->state == T_DONE || t->cancelled)
+        return 0;
+    t->cancelled = t->aborted = true;
+    t->cancel_budget = CANCEL_BUDGET;
+    fg__wake(t, -ECANCELED);
+    return 0;
+}
+
+int fg_self(void)
+{
+    return S->active && S->cur ? S->cur->id : -EPERM;
+}
+
+const char *fg_name(void)
+{
+    return S->active && S->cur ? S->cur->name : NULL;
+}
+
+const char *fg_group(void)
+{
+    return S->active && S->cur ? S->groups[S->cur->group] : NULL;
+}
+
+bool fg_cancelled(void)
+{
+    return S->active && S->cur && S->cur->cancelled;
+}

@@ -1,0 +1,190 @@
+/* fugue: deterministic simulation of cooperating tasks, driven by a choice stream.
+ * Every decision the simulator could make more than one way is read from one
+ * stream of choices (fg_choose), so fuzzers explore interleavings and any run
+ * replays bit for bit from the bytes it read. See README.md and docs/. */
+#ifndef FUGUE_H
+#define FUGUE_H
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__)
+#define FG_API __attribute__((visibility("default")))
+#define FG_PRINTF(a, b) __attribute__((format(printf, a, b)))
+#define FG_NORETURN __attribute__((noreturn))
+#else
+#define FG_API
+#define FG_PRINTF(a, b)
+#define FG_NORETURN
+#endif
+
+/* ---- time ---------------------------------------------------------------- */
+
+/* Sim time: nanoseconds since the sim began. Deadlines are absolute. */
+typedef int64_t fg_time;
+#define FG_FOREVER INT64_MAX
+#define FG_NS ((fg_time)1)
+#define FG_US ((fg_time)1000)
+#define FG_MS ((fg_time)1000000)
+#define FG_SEC ((fg_time)1000000000)
+
+FG_API fg_time fg_now(void);
+/* Deadline `d` from now, saturating at FG_FOREVER. */
+FG_API fg_time fg_after(fg_time d);
+
+/* ---- running a sim -------------------------------------------------------- */
+
+typedef void (*fg_fn)(void *arg);
+
+typedef enum fg_strategy {
+    FG_POR = 0,   /* only the order of dependent operations is a choice (default) */
+    FG_FIFO,      /* no choices: the natural schedule */
+    FG_RANDOM,    /* any ready task may run next */
+} fg_strategy;
+
+typedef enum fg_outcome {
+    FG_PASS = 0,
+    FG_FAIL_ASSERT,    /* fg_assert or fg_fail */
+    FG_FAIL_DEADLOCK,  /* primary tasks left, nothing ready, no timer */
+    FG_FAIL_LIVELOCK,  /* a step or sim-time budget ran out */
+    FG_FAIL_CRASH,     /* abort() or a crash signal */
+    FG_FAIL_OVERFLOW,  /* a task overflowed its stack */
+    FG_FAIL_NONDET,    /* a replayed prefix asked a different question (exhaustive) */
+} fg_outcome;
+
+/* One step: one resumption of one task; the trace is the list of steps. */
+typedef struct fg_step {
+    uint64_t index;
+    fg_time time;
+    int task;
+    const char *name, *group;
+    const char *call;   /* the call the task resumes from ("fg_sleep"), or "start" */
+    const char *file;   /* where that call was made, when known */
+    int line;
+} fg_step;
+
+typedef struct fg_result fg_result;
+
+typedef struct fg_opts {
+    fg_strategy strategy;
+    size_t stack_size;            /* default task stack; 0: FG_STACK_DEFAULT */
+    uint64_t max_steps;           /* livelock budget for the whole sim; 0: 10,000,000 */
+    uint64_t max_instant_steps;   /* livelock budget within one instant; 0: 1,000,000 */
+    fg_time max_time;             /* sim-time budget; 0: none */
+    const char *name;             /* the target's name, for reports */
+    bool return_on_failure;       /* assert, deadlock, livelock return in the result instead of aborting */
+    bool quiet;                   /* with return_on_failure: keep the report, don't print it */
+    void (*on_step)(const fg_step *s, void *ud);          /* the trace as it happens */
+    void (*on_failure)(const fg_result *r, void *ud);     /* before the report ends: save the input */
+    void *ud;
+} fg_opts;
+
+#define FG_STACK_DEFAULT ((size_t)256 * 1024)
+
+struct fg_result {
+    fg_outcome outcome;
+    uint64_t hash;              /* trace hash: identifies the run */
+    uint64_t steps;
+    uint64_t choices;           /* choices with more than one option */
+    fg_time time;               /* sim time at the end */
+    const uint8_t *input;       /* the bytes the run read (valid until the next run) */
+    size_t input_len;
+    const char *report;         /* failure report, "" on pass (valid until the next run) */
+};
+
+/* Runs a sim whose choices come from `data` (exhausted input reads as 0). */
+FG_API int fg_run_bytes(fg_fn root, void *arg, const fg_opts *o, const uint8_t *data, size_t len, fg_result *r);
+/* Runs a sim whose choices come from a generator seeded with `seed`; r->input records them. */
+FG_API int fg_run_seed(fg_fn root, void *arg, const fg_opts *o, uint64_t seed, fg_result *r);
+
+/* Exhaustive exploration: depth-first over every sequence of choices. */
+typedef struct fg_explore_stats {
+    uint64_t runs;
+    uint64_t failures;
+    bool complete;     /* the whole tree was enumerated (not cut by max_runs or stop) */
+} fg_explore_stats;
+/* `each` sees every run; returning false stops the exploration. max_runs 0: unbounded. */
+FG_API int fg_explore(fg_fn root, void *arg, const fg_opts *o, uint64_t max_runs,
+                      bool (*each)(const fg_result *r, void *ud), void *ud, fg_explore_stats *st);
+
+/* Runs twice from the same input; 0 when the trace hashes agree, -EPROTO (with a message) when not. */
+FG_API int fg_check_determinism(fg_fn root, void *arg, const fg_opts *o, const uint8_t *data, size_t len);
+
+FG_API const char *fg_outcome_name(fg_outcome o);
+FG_API const char *fg_strerror(int err);
+
+/* ---- tasks ----------------------------------------------------------------- */
+
+typedef struct fg_spawn_opts {
+    int reserved_;          /* keeps fg_spawn's initializer valid with no options */
+    const char *name;       /* default: the function's name */
+    const char *group;      /* default: the spawner's group */
+    bool primary;           /* the sim ends when every primary task has ended */
+    size_t stack_size;      /* default: the sim's */
+} fg_spawn_opts;
+
+/* Spawns a task; returns its id (>= 0) or a negative errno. The task runs at a later scheduling point. */
+#define fg_spawn(fn, arg, ...) fg_spawn_((fn), (arg), #fn, (fg_spawn_opts){.reserved_ = 0, __VA_ARGS__})
+FG_API int fg_spawn_(fg_fn fn, void *arg, const char *fname, fg_spawn_opts o);
+
+/* Waits for task `id` to end: 0, -ETIMEDOUT, -ECANCELED (this task cancelled, or `id` was aborted),
+ * -EDEADLK (joining yourself), -EINVAL (no such task, or joined already). */
+#define fg_join(id, deadline) (fg__here(__FILE__, __LINE__), fg_join_((id), (deadline)))
+FG_API int fg_join_(int id, fg_time deadline);
+/* Cancels task `id`: its blocking calls return -ECANCELED from now on. */
+FG_API int fg_abort(int id);
+/* A scheduling point. -ECANCELED once the task is cancelled. */
+#define fg_yield() (fg__here(__FILE__, __LINE__), fg_yield_())
+FG_API int fg_yield_(void);
+/* Sleeps for d / until t. 0 when the time came, -ECANCELED when cancelled. */
+#define fg_sleep(d) (fg__here(__FILE__, __LINE__), fg_sleep_(d))
+#define fg_sleep_until(t) (fg__here(__FILE__, __LINE__), fg_sleep_until_(t))
+FG_API int fg_sleep_(fg_time d);
+FG_API int fg_sleep_until_(fg_time t);
+
+FG_API int fg_self(void);
+FG_API const char *fg_name(void);
+FG_API const char *fg_group(void);
+FG_API bool fg_cancelled(void);
+FG_API bool fg_in_sim(void);
+
+/* Memory that lives until the sim ends (freed with it). */
+FG_API void *fg_alloc(size_t n);
+FG_API char *fg_fmt(const char *fmt, ...) FG_PRINTF(1, 2);
+
+/* ---- the choice stream ------------------------------------------------------ */
+
+/* A value in [0, n). n <= 1 reads nothing; otherwise the fewest bytes that hold n-1,
+ * little-endian, taken modulo n. Exhausted input reads as 0, the natural choice. */
+FG_API uint64_t fg_choose(uint64_t n);
+FG_API bool fg_rand_bool(void);
+FG_API uint32_t fg_rand_u32(void);
+FG_API uint64_t fg_rand_u64(void);
+/* A value in [lo, hi] (inclusive). */
+FG_API int64_t fg_rand_range(int64_t lo, int64_t hi);
+/* True with probability num/den (0 when the input is exhausted, unless num >= den). */
+FG_API bool fg_rand_chance(uint32_t num, uint32_t den);
+FG_API void fg_rand_bytes(void *buf, size_t n);
+
+/* ---- failure ------------------------------------------------------------------ */
+
+#define fg_assert(cond) ((cond) ? (void)0 : fg_fail_(__FILE__, __LINE__, "assertion failed: %s", #cond))
+#define fg_fail(...) fg_fail_(__FILE__, __LINE__, __VA_ARGS__)
+FG_API FG_NORETURN void fg_fail_(const char *file, int line, const char *fmt, ...) FG_PRINTF(3, 4);
+
+/* Records where the next blocking call is made, for reports (the macros above call it). */
+extern FG_API const char *fg__file;
+extern FG_API int fg__line;
+static inline void fg__here(const char *file, int line) { fg__file = file; fg__line = line; }
+
+#ifdef __cplusplus
+}
+#endif
+#endif
