@@ -1,0 +1,212 @@
+/* Tasks: spawn, groups, join, abort, teardown at the end of a sim, misuse. */
+#include "fugue.h"
+
+#include <criterion/criterion.h>
+#include <criterion/redirect.h>
+#include <string.h>
+
+static fg_opts quiet = {.return_on_failure = true, .quiet = true};
+
+static const char *seen_group[4];
+static void child(void *arg)
+{
+    seen_group[(intptr_t)arg] = fg_group();
+    fg_yield();
+}
+static void parent(void *arg)
+{
+    (void)arg;
+    seen_group[0] = fg_group();
+    fg_spawn(child, (void *)1, .primary = true);
+    fg_spawn(child, (void *)2, .group = "server", .primary = true);
+}
+static void root_groups(void *arg)
+{
+    (void)arg;
+    seen_group[3] = fg_group();
+    fg_spawn(parent, NULL, .group = "client_0", .primary = true);
+}
+
+Test(task, groups_inherit)
+{
+    fg_result r;
+    cr_assert_eq(fg_run_bytes(root_groups, NULL, &quiet, NULL, 0, &r), 0);
+    cr_assert_eq(r.outcome, FG_PASS);
+    cr_assert_str_eq(seen_group[3], "main");
+    cr_assert_str_eq(seen_group[0], "client_0");
+    cr_assert_str_eq(seen_group[1], "client_0", "spawned tasks inherit the spawner's group");
+    cr_assert_str_eq(seen_group[2], "server");
+}
+
+static int join_results[8];
+static void sleepy(void *arg)
+{
+    fg_sleep((fg_time)(intptr_t)arg * FG_MS);
+}
+static void joiner(void *arg)
+{
+    (void)arg;
+    int a = fg_spawn(sleepy, (void *)10);
+    int b = fg_spawn(sleepy, (void *)20);
+    join_results[0] = fg_join(a, fg_after(5 * FG_MS));   /* too early */
+    join_results[1] = fg_join(a, FG_FOREVER);
+    join_results[2] = fg_join(a, FG_FOREVER);            /* twice */
+    join_results[3] = fg_join(fg_self(), FG_FOREVER);    /* itself */
+    join_results[4] = fg_join(12345, FG_FOREVER);        /* no such task */
+    fg_abort(b);
+    join_results[5] = fg_join(b, FG_FOREVER);
+    join_results[6] = (int)(fg_now() / FG_MS);
+}
+
+Test(task, join_and_its_misuse)
+{
+    cr_redirect_stderr();
+    fg_result r;
+    fg_run_bytes(joiner, NULL, &quiet, NULL, 0, &r);
+    cr_assert_eq(r.outcome, FG_PASS);
+    cr_assert_eq(join_results[0], -ETIMEDOUT);
+    cr_assert_eq(join_results[1], 0);
+    cr_assert_eq(join_results[2], -EINVAL, "a second join is misuse");
+    cr_assert_eq(join_results[3], -EDEADLK);
+    cr_assert_eq(join_results[4], -EINVAL);
+    cr_assert_eq(join_results[5], -ECANCELED, "joining an aborted task says so");
+    cr_assert_eq(join_results[6], 10, "the aborted sleeper ended at once, not at its deadline");
+    fflush(stderr);
+    cr_assert_stderr_eq_str("fugue: task main: fg_join: task sleepy (1) was joined already\n"
+                            "fugue: task main: fg_join: task main joins itself\n"
+                            "fugue: task main: fg_join: no task 12345 in this sim\n");
+}
+
+Test(task, spawning_outside_a_sim_is_an_error)
+{
+    cr_redirect_stderr();
+    cr_assert_eq(fg_spawn(sleepy, NULL), -EPERM);
+    cr_assert_eq(fg_yield(), -EPERM);
+    cr_assert_eq(fg_sleep(FG_MS), -EPERM);
+    fflush(stderr);
+    cr_assert_stderr_eq_str("fugue: fg_spawn: called outside a running sim\n"
+                            "fugue: fg_yield: called outside a running sim\n"
+                            "fugue: fg_sleep: called outside a running sim\n");
+}
+
+static int server_exit, server_loops;
+static void server(void *arg)
+{
+    (void)arg;
+    int r;
+    while ((r = fg_sleep(FG_SEC)) == 0)
+        server_loops++;
+    server_exit = r;
+}
+static void stubborn(void *arg)
+{
+    (void)arg;
+    for (;;)          /* ignores cancellation: must be dropped, not loop forever */
+        fg_sleep(FG_SEC);
+}
+static void client(void *arg)
+{
+    (void)arg;
+    fg_sleep(3500 * FG_MS);
+}
+static void root_servers(void *arg)
+{
+    (void)arg;
+    fg_spawn(server, NULL, .group = "server");
+    fg_spawn(stubborn, NULL, .group = "server");
+    fg_spawn(client, NULL, .primary = true);
+}
+
+Test(task, teardown_cancels_what_remains)
+{
+    server_exit = 1;
+    server_loops = 0;
+    fg_result r;
+    fg_run_bytes(root_servers, NULL, &quiet, NULL, 0, &r);
+    cr_assert_eq(r.outcome, FG_PASS);
+    cr_assert_eq(server_loops, 3);
+    cr_assert_eq(server_exit, -ECANCELED, "the server's pending sleep returned -ECANCELED");
+    cr_assert_eq(r.time, 3500 * FG_MS, "teardown takes no sim time");
+}
+
+static int depth_reached;
+static int deep(int n)
+{
+    volatile char buf[1024];
+    buf[0] = (char)n;
+    if (n > 0)
+        return deep(n - 1) + buf[0];
+    depth_reached = 1;
+    return buf[0];
+}
+static void big_stack(void *arg)
+{
+    (void)arg;
+    deep(1500);   /* ~1.5 MiB of frames */
+}
+static void root_big(void *arg)
+{
+    (void)arg;
+    fg_spawn(big_stack, NULL, .stack_size = 8 << 20, .primary = true);
+}
+
+Test(task, stack_size_per_task)
+{
+    fg_result r;
+    depth_reached = 0;
+    fg_run_bytes(root_big, NULL, &quiet, NULL, 0, &r);
+    cr_assert_eq(r.outcome, FG_PASS);
+    cr_assert(depth_reached);
+}
+
+static int after_abort;
+static void victim(void *arg)
+{
+    (void)arg;
+    int r = fg_sleep(FG_SEC);
+    after_abort = r;
+    after_abort += fg_yield() == -ECANCELED ? 100 : 0;
+}
+static void aborter(void *arg)
+{
+    (void)arg;
+    int v = fg_spawn(victim, NULL);
+    fg_sleep(FG_MS);
+    cr_assert_eq(fg_abort(v), 0);
+    cr_assert_eq(fg_abort(v), 0, "aborting twice is harmless");
+    fg_join(v, FG_FOREVER);
+}
+
+Test(task, abort_cancels_pending_and_later_calls)
+{
+    fg_result r;
+    after_abort = 0;
+    fg_run_bytes(aborter, NULL, &quiet, NULL, 0, &r);
+    cr_assert_eq(r.outcome, FG_PASS);
+    cr_assert_eq(after_abort, -ECANCELED + 100);
+    cr_assert_eq(r.time, FG_MS);
+}
+
+static void self_info(void *arg)
+{
+    (void)arg;
+    cr_assert_str_eq(fg_name(), "worker_7");
+    cr_assert_eq(fg_self(), 1);
+    cr_assert_not(fg_cancelled());
+}
+static void root_info(void *arg)
+{
+    (void)arg;
+    cr_assert_str_eq(fg_name(), "main");
+    char name[16];
+    strcpy(name, "worker_7");
+    fg_spawn(self_info, NULL, .name = name, .primary = true);
+    strcpy(name, "clobbered");   /* the task keeps its own copy */
+}
+
+Test(task, names_are_copied)
+{
+    fg_result r;
+    fg_run_bytes(root_info, NULL, &quiet, NULL, 0, &r);
+    cr_assert_eq(r.outcome, FG_PASS);
+}

@@ -1,0 +1,129 @@
+/* The timer wheel alone: deadline order, ties in insertion order, cancel, and
+ * timers added while others fire, checked against a sorted reference. */
+#include "internal.h"
+
+#include <criterion/criterion.h>
+#include <stdlib.h>
+
+#define N 20000
+
+static struct wheel w;
+static struct timer tm[N];
+static int fired[N], nfired;
+static fg_time fired_at[N];
+
+static void on_fire(struct timer *t)
+{
+    int i = (int)(t - tm);
+    fired_at[nfired] = w.now;
+    fired[nfired++] = i;
+}
+
+static uint64_t rs = 88172645463325252ull;
+static uint64_t xr(void)
+{
+    rs ^= rs << 13;
+    rs ^= rs >> 7;
+    rs ^= rs << 17;
+    return rs;
+}
+
+static void drain(void)
+{
+    while (fg__wheel_advance(&w))
+        ;
+}
+
+Test(timer, fires_in_deadline_order_with_ties_in_insertion_order)
+{
+    fg__wheel_init(&w);
+    nfired = 0;
+    for (int i = 0; i < N; i++) {
+        tm[i].fire = on_fire;
+        /* few distinct deadlines across many magnitudes, so ties are common */
+        fg_time d = 1 + (fg_time)(xr() % 50) * ((fg_time)1 << (xr() % 40));
+        fg__timer_add(&w, &tm[i], d);
+    }
+    cr_assert_eq(w.count, N);
+    drain();
+    cr_assert_eq(nfired, N);
+    for (int k = 1; k < N; k++) {
+        int a = fired[k - 1], b = fired[k];
+        cr_assert(tm[a].deadline <= tm[b].deadline, "out of order at %d", k);
+        if (tm[a].deadline == tm[b].deadline)
+            cr_assert(a < b, "tie broken against insertion order at %d", k);
+        cr_assert_eq(fired_at[k], tm[b].deadline, "fired at the wrong time");
+    }
+    cr_assert_eq(w.count, 0);
+}
+
+Test(timer, cancel_removes_exactly_the_cancelled)
+{
+    fg__wheel_init(&w);
+    nfired = 0;
+    for (int i = 0; i < 1000; i++) {
+        tm[i].fire = on_fire;
+        fg__timer_add(&w, &tm[i], 1000 + (fg_time)(xr() % 100000));
+    }
+    for (int i = 0; i < 1000; i += 3)
+        fg__timer_cancel(&w, &tm[i]);
+    fg__timer_cancel(&w, &tm[0]);  /* twice is harmless */
+    drain();
+    cr_assert_eq(nfired, 1000 - 334);
+    for (int k = 0; k < nfired; k++)
+        cr_assert_neq(fired[k] % 3, 0);
+}
+
+static int chain_left;
+static void rearm(struct timer *t)
+{
+    on_fire(t);
+    if (chain_left-- > 0)
+        fg__timer_add(&w, t, w.now + 1 + (fg_time)(xr() % 5000000));
+}
+
+Test(timer, timers_added_while_firing_keep_time_monotonic)
+{
+    fg__wheel_init(&w);
+    nfired = 0;
+    chain_left = N - 100;
+    for (int i = 0; i < 100; i++) {
+        tm[i].fire = rearm;
+        fg__timer_add(&w, &tm[i], 1 + (fg_time)(xr() % 1000));
+    }
+    drain();
+    cr_assert_eq(nfired, N);
+    for (int k = 1; k < N; k++)
+        cr_assert(fired_at[k] >= fired_at[k - 1]);
+}
+
+Test(timer, deadline_not_after_now_is_due_at_once)
+{
+    fg__wheel_init(&w);
+    nfired = 0;
+    tm[0].fire = tm[1].fire = on_fire;
+    fg__timer_add(&w, &tm[0], 500);
+    drain();
+    fg__timer_add(&w, &tm[1], 400);
+    cr_assert(fg__wheel_advance(&w));
+    cr_assert_eq(w.now, 500, "time never runs backwards");
+    cr_assert_eq(nfired, 2);
+    cr_assert_not(fg__wheel_advance(&w));
+}
+
+Test(timer, far_deadlines_up_to_the_top_level)
+{
+    fg__wheel_init(&w);
+    nfired = 0;
+    fg_time ds[] = {INT64_MAX - 1, (fg_time)1 << 62, 3, (fg_time)1 << 40, 64, 63, 4096};
+    int n = sizeof ds / sizeof *ds;
+    for (int i = 0; i < n; i++) {
+        tm[i].fire = on_fire;
+        fg__timer_add(&w, &tm[i], ds[i]);
+    }
+    drain();
+    cr_assert_eq(nfired, n);
+    fg_time expect[] = {3, 63, 64, 4096, (fg_time)1 << 40, (fg_time)1 << 62, INT64_MAX - 1};
+    for (int k = 0; k < n; k++)
+        cr_assert_eq(fired_at[k], expect[k]);
+}
