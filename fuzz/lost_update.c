@@ -1,0 +1,34 @@
+/* Planted bug: a lost update. Workers add to a shared counter; on one rare
+ * path a worker yields between reading the counter and writing it back, and
+ * if another worker's add lands in that window, an increment is lost. */
+#include <fugue.h>
+#include <fugue/target.h>
+
+#define WORKERS 3
+#define ROUNDS 6
+
+static int counter;
+
+static void worker(void *arg)
+{
+    int id = (int)(intptr_t)arg;
+    for (int i = 0; i < ROUNDS; i++) {
+        fg_yield();
+        int v = counter;
+        /* the slow path: the last worker, when it finds the others almost done, yields mid-update */
+        if (id == WORKERS - 1 && v == (WORKERS - 1) * ROUNDS - 1)
+            fg_yield();
+        counter = v + 1;
+    }
+}
+
+FG_TARGET(lost_update, .strategy = FG_RANDOM, .expect = FG_FAIL_ASSERT, .find_within = 200)
+{
+    counter = 0;
+    int ids[WORKERS];
+    for (int i = 0; i < WORKERS; i++)
+        ids[i] = fg_spawn(worker, (void *)(intptr_t)i, .name = fg_fmt("worker_%d", i));
+    for (int i = 0; i < WORKERS; i++)
+        fg_join(ids[i], FG_FOREVER);
+    fg_assert(counter == WORKERS * ROUNDS);
+}

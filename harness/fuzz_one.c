@@ -1,0 +1,52 @@
+/* One input the way the fuzzers run it: bytes mode, schedule feedback on,
+ * and on failure the report plus how to replay, then abort() so the fuzzer
+ * keeps the input. */
+#include "harness.h"
+
+#include <stdlib.h>
+
+static struct fg__crash crash;
+static int print_hash = -1;
+static char driver[512];
+
+static void on_failure(const fg_result *r, void *ud)
+{
+    struct fg__crash *c = ud;
+    if (print_hash)
+        fprintf(stderr, "fugue: %s: %s hash %016llx\n", c->t->name, fg_outcome_name(r->outcome),
+                (unsigned long long)r->hash);
+    if (c->dir) {
+        fg__crash_save(r, c);
+        return;
+    }
+    fprintf(stderr, "  input: %zu bytes read, trace hash %016llx; the fuzzer saves it   replay: %s replay <file>\n",
+            r->input_len, (unsigned long long)r->hash, c->driver);
+}
+
+uint64_t fg_target_fuzz_one(const fg_target *t, const uint8_t *data, size_t len)
+{
+    static char dirbuf[4096];
+    if (print_hash < 0) {
+        const char *p = getenv("FUGUE_PRINT_HASH");
+        print_hash = p && *p && *p != '0';
+        const char *d = getenv("FUGUE_CRASH_DIR");
+        crash.dir = d && *d ? fg__crash_dir(t, dirbuf, sizeof dirbuf) : NULL;
+        const char *b = getenv("FUGUE_BUILD_DIR");
+        snprintf(driver, sizeof driver, "%s/fuzz/%s", b && *b ? b : "build", t->name);
+        crash.driver = driver;
+    }
+    crash.t = t;
+    fg_opts o = fg_target_opts(t);
+    o.on_failure = on_failure;
+    o.ud = &crash;
+    if (fg__fb_size) {
+        fg__fb_reset();
+        o.on_step = fg__fb_step;
+    }
+    fg_result r;
+    fg_run_bytes(t->body, NULL, &o, data, len, &r);
+    if (print_hash)
+        fprintf(stderr, "fugue: %s: %s hash %016llx\n", t->name, fg_outcome_name(r.outcome),
+                (unsigned long long)r.hash);
+    return r.hash;
+}

@@ -1,0 +1,44 @@
+/* Internal interfaces of the harness: what every engine shares. */
+#ifndef FUGUE_HARNESS_H
+#define FUGUE_HARNESS_H
+
+#include "fugue/target.h"
+
+#include <stdio.h>
+
+/* How a failing run is saved and announced (the on_failure hook's state). */
+struct fg__crash {
+    const fg_target *t;
+    const char *dir;       /* where inputs are saved; NULL: don't save */
+    const char *driver;    /* the replay command's program */
+    char path[4096];       /* the last saved input, "" if none */
+};
+/* fg_opts.on_failure for engines that save inputs: saves, prints the replay command. */
+void fg__crash_save(const fg_result *r, void *ud);
+/* The default crash folder: $FUGUE_CRASH_DIR, else corpus/<name>. */
+const char *fg__crash_dir(const fg_target *t, char *buf, size_t n);
+
+/* Schedule feedback for the fuzzers: each step's (previous task's site, this
+ * task's site) pair bumps one counter, so interleavings look like new coverage. */
+extern uint8_t *fg__fb_counters;
+extern size_t fg__fb_size;     /* a power of two, 0: off */
+void fg__fb_step(const fg_step *s, void *ud);
+void fg__fb_reset(void);
+
+/* Prints one step as a line of the story --trace tells. */
+void fg__trace_print(const fg_step *s, void *ud);
+
+/* Engines of the driver; each returns the process exit status. */
+int fg__replay_main(const fg_target *t, const char *prog, int argc, char **argv);
+int fg__random_main(const fg_target *t, const char *prog, int argc, char **argv);
+int fg__exhaustive_main(const fg_target *t, const char *prog, int argc, char **argv);
+int fg__determinism_main(const fg_target *t, const char *prog, int argc, char **argv);
+
+/* Reads a whole file; returns a malloc'd buffer (free it) or NULL with errno set. */
+uint8_t *fg__read_file(const char *path, size_t *len);
+/* Parses an unsigned number with an optional s/m/h suffix (seconds) when `time`. */
+bool fg__parse_u64(const char *s, uint64_t *v, bool time);
+/* Monotonic seconds, for progress lines and --time (the harness, not the sim). */
+double fg__clock(void);
+
+#endif

@@ -1,0 +1,158 @@
+/* minimize: shrink a failing input while it still fails the same way (same
+ * outcome, same first report line). It works on the choice stream: cut what
+ * the run never read, drop chunks (fewer choices), lower bytes (smaller ones:
+ * 0 is the natural choice). */
+#include "harness.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct min {
+    const fg_target *t;
+    fg_outcome want;
+    char sig[512];
+    uint64_t runs, max_runs;
+    uint8_t *cur;
+    size_t len;
+};
+
+static void first_line(const char *report, char *out, size_t n)
+{
+    size_t k = strcspn(report, "\n");
+    if (k >= n)
+        k = n - 1;
+    memcpy(out, report, k);
+    out[k] = 0;
+}
+
+/* Runs `d`; true when it fails as the original did. *used: the bytes it read. */
+static bool fails_same(struct min *m, const uint8_t *d, size_t n, size_t *used, bool first)
+{
+    fg_opts o = fg_target_opts(m->t);
+    o.return_on_failure = true;
+    o.quiet = true;
+    fg_result r;
+    m->runs++;
+    if (fg_run_bytes(m->t->body, NULL, &o, d, n, &r) < 0 || r.outcome == FG_PASS)
+        return false;
+    char sig[512];
+    first_line(r.report, sig, sizeof sig);
+    if (first) {
+        m->want = r.outcome;
+        memcpy(m->sig, sig, sizeof sig);
+    } else if (r.outcome != m->want || strcmp(sig, m->sig)) {
+        return false;
+    }
+    *used = r.input_len;
+    return true;
+}
+
+/* Keeps candidate `c` if it still fails: the current input becomes what it read. */
+static bool try(struct min *m, uint8_t *c, size_t n)
+{
+    size_t used;
+    if (m->runs >= m->max_runs || !fails_same(m, c, n, &used, false))
+        return false;
+    memcpy(m->cur, c, used);
+    m->len = used;
+    return true;
+}
+
+static bool pass_chunks(struct min *m, uint8_t *c)
+{
+    bool progress = false;
+    for (size_t chunk = m->len / 2 ? m->len / 2 : 1; chunk >= 1; chunk /= 2) {
+        for (size_t i = 0; i + chunk <= m->len && m->runs < m->max_runs;) {
+            memcpy(c, m->cur, i);
+            memcpy(c + i, m->cur + i + chunk, m->len - i - chunk);
+            if (try(m, c, m->len - chunk))
+                progress = true;
+            else
+                i += chunk;
+        }
+        if (chunk == 1)
+            break;
+    }
+    return progress;
+}
+
+static bool pass_values(struct min *m, uint8_t *c)
+{
+    bool progress = false;
+    for (size_t i = 0; i < m->len && m->runs < m->max_runs; i++) {
+        uint8_t v = m->cur[i];
+        uint8_t cands[3] = {0, (uint8_t)(v / 2), (uint8_t)(v - 1)};
+        for (int k = 0; k < 3 && m->cur[i] == v && v; k++) {
+            if (k && cands[k] == cands[k - 1])
+                continue;
+            memcpy(c, m->cur, m->len);
+            c[i] = cands[k];
+            if (try(m, c, m->len))
+                progress = true;
+        }
+    }
+    return progress;
+}
+
+int fg__minimize_main(const fg_target *t, const char *prog, int argc, char **argv)
+{
+    (void)prog;
+    const char *in = NULL, *out = NULL;
+    struct min m = {.t = t, .max_runs = 100000};
+    for (int i = 0; i < argc; i++) {
+        if (!strcmp(argv[i], "-o") && i + 1 < argc)
+            out = argv[++i];
+        else if (!strcmp(argv[i], "--max-runs") && i + 1 < argc && fg__parse_u64(argv[i + 1], &m.max_runs, false))
+            i++;
+        else if (!in && argv[i][0] != '-')
+            in = argv[i];
+        else {
+            fprintf(stderr, "minimize: bad argument %s (see --help)\n", argv[i]);
+            return 2;
+        }
+    }
+    if (!in) {
+        fprintf(stderr, "minimize: give a failing input (see --help)\n");
+        return 2;
+    }
+    char outbuf[4096];
+    if (!out) {
+        snprintf(outbuf, sizeof outbuf, "%s.min", in);
+        out = outbuf;
+    }
+    size_t len;
+    uint8_t *data = fg__read_file(in, &len);
+    if (!data) {
+        fprintf(stderr, "minimize: %s: %s\n", in, strerror(errno));
+        return 2;
+    }
+    size_t used;
+    if (!fails_same(&m, data, len, &used, true)) {
+        fprintf(stderr, "minimize: %s does not fail (or crashes, which minimize cannot survive yet)\n", in);
+        free(data);
+        return 1;
+    }
+    m.cur = malloc(len + 1);
+    uint8_t *c = malloc(len + 1);
+    if (!m.cur || !c) {
+        free(data), free(m.cur), free(c);
+        return 2;
+    }
+    memcpy(m.cur, data, used);
+    m.len = used;
+    while (m.runs < m.max_runs && (pass_chunks(&m, c) | pass_values(&m, c)))
+        ;
+    FILE *f = fopen(out, "wb");
+    int status = 0;
+    if (!f || fwrite(m.cur, 1, m.len, f) != m.len || fclose(f) != 0) {
+        fprintf(stderr, "minimize: writing %s: %s\n", out, strerror(errno));
+        status = 2;
+    } else {
+        printf("minimize: %zu -> %zu bytes (%.1fx smaller), %llu runs, still \"%s\"\n", len, m.len,
+               m.len ? (double)len / (double)m.len : (double)len, (unsigned long long)m.runs, m.sig);
+        printf("minimize: written to %s\n", out);
+    }
+    free(data), free(m.cur), free(c);
+    return status;
+}
