@@ -218,7 +218,7 @@ static int pair_groups(const char *call, const char *a, const char *b, int *ga, 
 
 int fg_net_get_link(const char *a, const char *b, fg_link *out)
 {
-    int ga, gb, err;
+    int ga = -1, gb = -1, err;
     if (!fg__net_get("fg_net_get_link"))
         return -EPERM;
     if ((err = pair_groups("fg_net_get_link", a, b, &ga, &gb)) < 0)
@@ -236,7 +236,7 @@ int fg_net_get_link(const char *a, const char *b, fg_link *out)
 int fg_net_set_link(const char *a, const char *b, const fg_link *l)
 {
     const char *call = "fg_net_set_link";
-    int ga, gb, err;
+    int ga = -1, gb = -1, err;
     if (!fg__net_get(call))
         return -EPERM;
     if ((err = pair_groups(call, a, b, &ga, &gb)) < 0)
@@ -338,6 +338,8 @@ void fg__net_drop(fg_net_drop reason, struct sock *s)
 
 void fg_net_stats_get(fg_net_stats *out)
 {
+    if (S->active)
+        fg__net_get("fg_net_stats_get");
     if (out)
         *out = NET->st;
 }

@@ -187,4 +187,7 @@ static inline void fg__here(const char *file, int line) { fg__file = file; fg__l
 #ifdef __cplusplus
 }
 #endif
+
+#include "fugue/net.h"
+#include "fugue/sync.h"
 #endif
