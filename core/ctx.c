@@ -26,15 +26,11 @@ void fg__ctx_make(struct ctx *c, void *lo, size_t size, void (*entry)(void))
 {
     uintptr_t top = ((uintptr_t)lo + size) & ~(uintptr_t)15;
 #if defined(__x86_64__)
-    /* frame popped by fg__ctx_switch: fpu word, r15..r12, rbx, rbp, return address */
-    uint64_t *sp = (uint64_t *)top - 10;
-    uint32_t fpu[2];
-    __asm__ volatile("stmxcsr %0\n\tfnstcw %1" : "=m"(fpu[0]), "=m"(fpu[1]));
-    memcpy(&sp[0], fpu, sizeof fpu);
-    sp[1] = sp[2] = sp[3] = sp[5] = sp[6] = 0;
-    sp[4] = (uint64_t)(uintptr_t)entry;  /* r12 */
-    sp[7] = (uint64_t)(uintptr_t)fg__ctx_start;
-    sp[8] = sp[9] = 0;
+    /* frame popped by fg__ctx_switch: r15, r14, r13, r12, rbx, rbp, return address */
+    uint64_t *sp = (uint64_t *)top - 9;
+    memset(sp, 0, 9 * sizeof *sp);
+    sp[3] = (uint64_t)(uintptr_t)entry;  /* r12 */
+    sp[6] = (uint64_t)(uintptr_t)fg__ctx_start;
     c->sp = sp;
 #elif defined(__aarch64__)
     uint64_t *sp = (uint64_t *)(top - 176);

@@ -42,6 +42,10 @@ struct stack {
 struct stack *fg__stack_get(size_t size);
 void fg__stack_put(struct stack *s);
 bool fg__stack_canary_ok(const struct stack *s);
+static inline bool fg__stack_ok(const struct stack *s)
+{
+    return FG_LIKELY(s->guarded) || fg__stack_canary_ok(s);
+}
 /* True when `addr` lies in the guard page of `s`. */
 bool fg__stack_in_guard(const struct stack *s, const void *addr);
 

@@ -101,7 +101,7 @@ static void switch_to(struct task *from, struct task *to)
 {
     struct ctx *fc = from ? &from->ctx : &S->main;
     struct ctx *tc = to ? &to->ctx : &S->main;
-    if (from && FG_UNLIKELY(!fg__stack_canary_ok(from->stack ? from->stack : S->zombie)))
+    if (from && FG_UNLIKELY(!fg__stack_ok(from->stack ? from->stack : S->zombie)))
         fg__fail(FG_FAIL_OVERFLOW, "stack overflow: task %s ran past the end of its %zu-byte stack (canary)",
                  from->name, from->stack->size);
     S->cur = to;

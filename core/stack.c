@@ -1,5 +1,7 @@
-/* Task stacks: mmap'd with a guard page below and pooled across sims, since a
- * fuzzer runs millions of sims and an mmap per task would dominate them. */
+/* Task stacks: mmap'd in slabs with a guard page below each, and pooled across
+ * sims, since a fuzzer runs millions of sims and a page fault or syscall per
+ * task would dominate them. Each stack's bookkeeping sits at its own top, in
+ * the page the task touches first anyway. */
 #include "internal.h"
 
 #include <stdlib.h>
@@ -9,19 +11,30 @@
 #include <sanitizer/asan_interface.h>
 #endif
 
-#define CANARY 0x6675677565f00dull
+#ifndef MADV_GUARD_INSTALL
+#define MADV_GUARD_INSTALL 102
+#endif
 
+#define CANARY 0x6675677565f00dull
+#define SLAB 16
 #define POOLS 16
+
 /* free stacks by size, most recent first (its pages are likely resident) */
-static struct { size_t size; struct stack *head; } pools[POOLS];
+static struct pool {
+    size_t size;
+    struct stack *head;
+    char *fresh;          /* the rest of the newest slab */
+    int fresh_left;
+} pools[POOLS];
 static int npools;
 static size_t page;
-static long guards, guard_budget;   /* guarded stacks made / mappings we may spend */
+static int guard_mode;             /* 0: unknown, 1: madvise guards, 2: mprotect guards */
+static long guards, guard_budget;  /* mprotect guards made / mappings we may spend on them */
 
 static void init(void)
 {
     page = (size_t)sysconf(_SC_PAGESIZE);
-    /* each guard splits a mapping in two; stay well inside vm.max_map_count */
+    /* each mprotect guard splits a mapping in two; stay well inside vm.max_map_count */
     long max = 65530;
     FILE *f = fopen("/proc/sys/vm/max_map_count", "r");
     if (f) {
@@ -32,67 +45,89 @@ static void init(void)
     guard_budget = max / 2 - 4096;
 }
 
-static struct stack **pool_for(size_t size)
+static struct pool *pool_for(size_t size)
 {
     for (int i = 0; i < npools; i++)
         if (pools[i].size == size)
-            return &pools[i].head;
+            return &pools[i];
     if (npools == POOLS)
         return NULL;
     pools[npools].size = size;
-    return &pools[npools++].head;
+    return &pools[npools++];
+}
+
+/* Makes the page at `g` a guard; false when no guard can be had (then a canary checks). */
+static bool guard(char *g)
+{
+    /* Linux 6.13+ installs guards without splitting the mapping: no budget, no VMA */
+    if (guard_mode != 2 && madvise(g, page, MADV_GUARD_INSTALL) == 0) {
+        guard_mode = 1;
+        return true;
+    }
+    guard_mode = 2;
+    if (guards >= guard_budget || mprotect(g, page, PROT_NONE) != 0)
+        return false;
+    guards++;
+    return true;
+}
+
+/* Carves a stack out of [m, m + page + size): guard page, then the stack whose top holds `struct stack`. */
+static struct stack *carve(char *m, size_t size)
+{
+    struct stack *s = (struct stack *)(void *)(m + page + size - sizeof(struct stack));
+    s->guarded = guard(m);
+    s->lo = m + page;
+    s->size = size - sizeof(struct stack);
+    s->next = NULL;
+    if (!s->guarded)
+        memcpy(s->lo, &(uint64_t){CANARY}, 8);
+    return s;
 }
 
 struct stack *fg__stack_get(size_t size)
 {
     if (!page)
         init();
-    size = (size + page - 1) & ~(page - 1);
-    struct stack **p = pool_for(size);
-    if (p && *p) {
-        struct stack *s = *p;
-        *p = s->next;
+    size = (size + sizeof(struct stack) + page - 1) & ~(page - 1);
+    struct pool *p = pool_for(size);
+    if (p && p->head) {
+        struct stack *s = p->head;
+        p->head = s->next;
 #ifdef FG_ASAN
         /* a task dropped mid-call leaves its frames poisoned */
         ASAN_UNPOISON_MEMORY_REGION(s->lo, s->size);
 #endif
         return s;
     }
-    bool guarded = guards < guard_budget;
-    size_t len = size + (guarded ? page : 0);
-    char *m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (p && p->fresh_left) {
+        p->fresh_left--;
+        char *m = p->fresh;
+        p->fresh += page + size;
+        return carve(m, size);
+    }
+    int n = p ? SLAB : 1;
+    char *m = mmap(NULL, n * (page + size), PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (m == MAP_FAILED)
         return NULL;
-    if (guarded && mprotect(m, page, PROT_NONE) != 0) {
-        munmap(m, len);
-        return NULL;
+    if (p) {
+        p->fresh = m + page + size;
+        p->fresh_left = n - 1;
     }
-    struct stack *s = malloc(sizeof *s);
-    if (!s) {
-        munmap(m, len);
-        return NULL;
-    }
-    s->lo = m + (guarded ? page : 0);
-    s->size = size;
-    s->guarded = guarded;
-    s->next = NULL;
-    guards += guarded;
-    if (!guarded)
-        memcpy(s->lo, &(uint64_t){CANARY}, 8);
-    return s;
+    return carve(m, size);
 }
 
 void fg__stack_put(struct stack *s)
 {
-    struct stack **p = pool_for(s->size);
+    size_t size = (s->size + sizeof(struct stack) + page - 1) & ~(page - 1);
+    struct pool *p = pool_for(size);
     if (!p) {  /* more distinct sizes than pools: don't hoard */
-        munmap(s->lo - (s->guarded ? page : 0), s->size + (s->guarded ? page : 0));
-        guards -= s->guarded;
-        free(s);
+        guards -= s->guarded && guard_mode == 2;
+        munmap(s->lo - page, page + size);
         return;
     }
-    s->next = *p;
-    *p = s;
+    s->next = p->head;
+    p->head = s;
 }
 
 bool fg__stack_canary_ok(const struct stack *s)

@@ -1,0 +1,174 @@
+/* Figures for the core: task switch (against swapcontext, same run), small
+ * sims per second, timers, spawning many tasks cold and warm, memory. */
+#include "internal.h"
+
+#include <stdlib.h>
+#include <time.h>
+#include <ucontext.h>
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static long status_kib(const char *key)
+{
+    char line[256];
+    long v = -1;
+    FILE *f = fopen("/proc/self/status", "r");
+    while (f && fgets(line, sizeof line, f))
+        if (!strncmp(line, key, strlen(key)))
+            v = atol(line + strlen(key) + 1);
+    if (f)
+        fclose(f);
+    return v;
+}
+
+/* ---- task switch ---- */
+
+#define SWITCHES 20000000
+static void yielder(void *arg)
+{
+    (void)arg;
+    for (int i = 0; i < SWITCHES / 2; i++)
+        fg_yield();
+}
+static void two_yielders(void *arg)
+{
+    (void)arg;
+    fg_spawn(yielder, NULL, .primary = true);
+    fg_spawn(yielder, NULL, .primary = true);
+}
+
+static ucontext_t uc_main, uc_a, uc_b;
+static void uc_loop(void)
+{
+    for (int i = 0; i < SWITCHES / 2; i++)
+        swapcontext(&uc_a, &uc_b);
+}
+static void uc_loop_b(void)
+{
+    for (;;)
+        swapcontext(&uc_b, &uc_a);
+}
+
+static double swapcontext_ns(void)
+{
+    static char sa[65536], sb[65536];
+    getcontext(&uc_a);
+    uc_a.uc_stack.ss_sp = sa;
+    uc_a.uc_stack.ss_size = sizeof sa;
+    uc_a.uc_link = &uc_main;
+    makecontext(&uc_a, uc_loop, 0);
+    getcontext(&uc_b);
+    uc_b.uc_stack.ss_sp = sb;
+    uc_b.uc_stack.ss_size = sizeof sb;
+    makecontext(&uc_b, uc_loop_b, 0);
+    double t = now_s();
+    swapcontext(&uc_main, &uc_a);
+    return (now_s() - t) * 1e9 / SWITCHES;
+}
+
+/* ---- small sims ---- */
+
+static void sleep_yield(void *arg)
+{
+    (void)arg;
+    for (int i = 0; i < 10; i++) {
+        fg_sleep(FG_MS);
+        fg_yield();
+    }
+}
+static void three(void *arg)
+{
+    (void)arg;
+    fg_spawn(sleep_yield, NULL, .primary = true);
+    fg_spawn(sleep_yield, NULL, .primary = true);
+    sleep_yield(NULL);
+}
+
+/* ---- many tasks ---- */
+
+#define MANY 100000
+static void sleep_random(void *arg)
+{
+    fg_sleep((fg_time)(uintptr_t)arg);
+}
+static void spawn_many(void *arg)
+{
+    (void)arg;
+    uint64_t x = 0x2545f4914f6cdd1dull;
+    for (int i = 0; i < MANY; i++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        fg_spawn(sleep_random, (void *)(uintptr_t)(x % FG_SEC), .primary = true);
+    }
+}
+
+static struct timer timers[1000000];
+static uint64_t fired;
+static void count_fire(struct timer *t)
+{
+    (void)t;
+    fired++;
+}
+
+int main(void)
+{
+    fg_result r;
+    fg_opts big = {.max_instant_steps = UINT64_MAX / 2, .max_steps = UINT64_MAX / 2, .strategy = FG_FIFO};
+
+    /* cold start first: nothing pooled yet in this process */
+    double t = now_s();
+    fg_run_bytes(spawn_many, NULL, &big, NULL, 0, &r);
+    double cold = (now_s() - t) * 1e9 / MANY;
+    long peak = status_kib("VmHWM:");
+    t = now_s();
+    fg_run_bytes(spawn_many, NULL, &big, NULL, 0, &r);
+    double warm = (now_s() - t) * 1e9 / MANY;
+    printf("spawn_sleep_exit_cold: %.1f ns/task\n", cold);
+    printf("spawn_sleep_exit_warm: %.1f ns/task\n", warm);
+    printf("peak_rss_100k_sleeping_tasks: %.1f MiB\n", (double)peak / 1024);
+
+    t = now_s();
+    fg_run_bytes(two_yielders, NULL, &big, NULL, 0, &r);
+    double sw = (now_s() - t) * 1e9 / (double)r.steps;
+    double uc = swapcontext_ns();
+    printf("task_switch: %.2f ns\n", sw);
+    printf("swapcontext_switch: %.2f ns\n", uc);
+    printf("task_switch_speedup_vs_swapcontext: %.1f x\n", uc / sw);
+
+    int sims = 300000;
+    t = now_s();
+    for (int i = 0; i < sims; i++)
+        fg_run_bytes(three, NULL, NULL, NULL, 0, &r);
+    printf("sims_3_tasks_sleep_yield_10: %.0f sims/s\n", sims / (now_s() - t));
+
+    struct wheel *w = malloc(sizeof *w);
+    fg__wheel_init(w);
+    uint64_t x = 88172645463325252ull;
+    t = now_s();
+    for (int i = 0; i < 1000000; i++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        timers[i].fire = count_fire;
+        fg__timer_add(w, &timers[i], 1 + (fg_time)(x % (10 * FG_SEC)));
+    }
+    while (fg__wheel_advance(w))
+        ;
+    printf("timer_insert_and_fire: %.1f ns/timer\n", (now_s() - t) * 1e9 / 1000000);
+    if (fired != 1000000)
+        printf("timer_fired_mismatch: %llu timers\n", (unsigned long long)fired);
+    free(w);
+
+    fg_opts rnd = {.strategy = FG_RANDOM};
+    for (int i = 0; i < 10000; i++)
+        fg_run_seed(three, NULL, &rnd, (uint64_t)i, &r);
+    long before = status_kib("VmRSS:");
+    t = now_s();
+    for (int i = 0; i < 1000000; i++)
+        fg_run_seed(three, NULL, &rnd, (uint64_t)i, &r);
+    printf("rss_growth_1m_sims: %ld KiB\n", status_kib("VmRSS:") - before);
+    printf("sims_3_tasks_random_mode: %.0f sims/s\n", 1000000 / (now_s() - t));
+    return 0;
+}
