@@ -1,0 +1,257 @@
+/* Channels: a queue (any stack of stages) plus the tasks waiting on either
+ * side. Waiting receivers are served as soon as an item is ripe: the first in
+ * line, or under POR a choice among them (they are all parked, so nobody else
+ * can take part). Senders that contend are ordered by an idle hook, so under
+ * POR every sender that is ready in this instant gets its say first. */
+#include "por.h"
+
+struct fg_chan {
+    fg_queue *q;
+    struct waitq senders;     /* wait_data: the fg_item to push */
+    struct waitq receivers;   /* wait_data: where the item goes */
+    struct idle_hook send_hook, recv_hook;
+    struct timer ripe;        /* wakes receivers when the head item ripens */
+    bool closed, dead;
+    void (*drop)(void *data, size_t size, void *ud);
+    void *drop_ud;
+};
+
+static int put(fg_chan *c, fg_item *it)
+{
+    fg_item back;
+    int r = fg__queue_push(c->q, it, &back);
+    if (r == 1) {
+        if (c->drop)
+            c->drop(back.data, back.size, c->drop_ud);
+        r = 0;
+    }
+    return r;
+}
+
+static void arm(fg_chan *c)
+{
+    fg_time at = fg_queue_ready_at(c->q);
+    if (at <= S->wheel.now || at == FG_FOREVER)
+        return;
+    if (c->ripe.armed) {
+        if (c->ripe.deadline == at)
+            return;
+        fg__timer_cancel(&S->wheel, &c->ripe);
+    }
+    fg__timer_add(&S->wheel, &c->ripe, at);
+}
+
+/* Moves what can move now: ripe items to waiting receivers, blocked senders'
+ * items into freed room (at once in arrival order, or under POR from the send
+ * hook). Returns true if it woke a task. */
+static bool settle(fg_chan *c)
+{
+    bool woke = false;
+    for (;;) {
+        bool moved = false;
+        fg_item it;
+        if (c->receivers.head && fg__queue_pop(c->q, &it) == 0) {
+            struct task *t = fg__por_pick(&c->receivers);
+            *(fg_item *)t->wait_data = it;
+            fg__wake(t, 0);
+            moved = true;
+        }
+        if (c->senders.head && !fg__queue_full(c->q)) {
+            if (fg__por()) {
+                fg__idle_hook(&c->send_hook);
+            } else {
+                struct task *t = c->senders.head;
+                fg__wake(t, put(c, t->wait_data));
+                moved = true;
+            }
+        }
+        if (!moved)
+            break;
+        woke = true;
+    }
+    if (c->receivers.head) {
+        if (c->closed && !fg_queue_len(c->q))
+            while (fg__wake_first(&c->receivers, -EPIPE))
+                woke = true;
+        else
+            arm(c);
+    }
+    return woke;
+}
+
+static bool send_hook(struct idle_hook *h)
+{
+    fg_chan *c = FG_CONTAINER(h, fg_chan, send_hook);
+    if (!c->senders.head || fg__queue_full(c->q))
+        return false;
+    struct task *t = fg__por_pick(&c->senders);
+    fg__wake(t, put(c, t->wait_data));
+    settle(c);
+    return true;
+}
+
+static bool recv_hook(struct idle_hook *h)
+{
+    return settle(FG_CONTAINER(h, fg_chan, recv_hook));
+}
+
+static void ripened(struct timer *tm)
+{
+    fg__idle_hook(&FG_CONTAINER(tm, fg_chan, ripe)->recv_hook);
+}
+
+fg_chan *fg_chan_new(fg_queue *q)
+{
+    if (!fg__current("fg_chan_new"))
+        return NULL;
+    if (!q && !(q = fg_queue_fifo(0, FG_REJECT_NEWEST)))
+        return NULL;
+    fg_chan *c = fg_alloc(sizeof *c);
+    if (!c)
+        return NULL;
+    memset(c, 0, sizeof *c);
+    c->q = q;
+    c->send_hook.run = send_hook;
+    c->recv_hook.run = recv_hook;
+    c->ripe.fire = ripened;
+    return c;
+}
+
+fg_chan *fg_chan_bounded(size_t capacity)
+{
+    if (!fg__current("fg_chan_bounded"))
+        return NULL;
+    fg_queue *q = fg_queue_fifo(capacity, FG_REJECT_NEWEST);
+    return q ? fg_chan_new(q) : NULL;
+}
+
+void fg_chan_on_drop(fg_chan *c, void (*drop)(void *data, size_t size, void *ud), void *ud)
+{
+    if (!fg__sync_entry(c, c && c->dead, "fg_chan_on_drop"))
+        return;
+    c->drop = drop;
+    c->drop_ud = ud;
+}
+
+#define ENTRY(c, call)                                              \
+    struct task *t = fg__sync_entry((c), (c) && (c)->dead, (call)); \
+    if (FG_UNLIKELY(!t))                                            \
+        return (c) ? -EINVAL : -EPERM;
+
+int fg_chan_send_(fg_chan *c, void *data, size_t size, fg_time deadline)
+{
+    ENTRY(c, "fg_chan_send")
+    if (FG_UNLIKELY(c->closed))
+        return fg__misuse("fg_chan_send", -EPIPE, "the channel is closed");
+    fg_item it = {data, size, 0, 0, 0};
+    if (FG_LIKELY(!c->senders.head && fg__por_quiet() && !t->cancelled)) {
+        int r = put(c, &it);
+        if (FG_LIKELY(r != -ENOBUFS)) {
+            if (c->receivers.head)
+                settle(c);
+            return r;
+        }
+    } else if (fg__por()) {
+        fg__idle_hook(&c->send_hook);
+    }
+    t->wait_data = &it;
+    return fg__wait(&c->senders, deadline, "fg_chan_send");
+}
+
+int fg_chan_try_send(fg_chan *c, void *data, size_t size)
+{
+    ENTRY(c, "fg_chan_try_send")
+    if (c->closed)
+        return fg__misuse("fg_chan_try_send", -EPIPE, "the channel is closed");
+    if (c->senders.head)
+        return -EAGAIN;
+    fg_item it = {data, size, 0, 0, 0};
+    int r = put(c, &it);
+    if (r == -ENOBUFS)
+        return -EAGAIN;
+    if (c->receivers.head)
+        settle(c);
+    return r;
+}
+
+static void give(const fg_item *it, void **data, size_t *size)
+{
+    if (data)
+        *data = it->data;
+    if (size)
+        *size = it->size;
+}
+
+int fg_chan_recv_(fg_chan *c, void **data, size_t *size, fg_time deadline)
+{
+    ENTRY(c, "fg_chan_recv")
+    fg_item it;
+    if (FG_LIKELY(!c->receivers.head && fg__por_quiet() && !t->cancelled)) {
+        if (fg__queue_pop(c->q, &it) == 0) {
+            if (c->senders.head)
+                settle(c);
+            give(&it, data, size);
+            return 0;
+        }
+    } else if (fg__por() && fg_queue_ready_at(c->q) <= S->wheel.now) {
+        fg__idle_hook(&c->recv_hook);
+    }
+    if (c->closed && !fg_queue_len(c->q))
+        return -EPIPE;
+    arm(c);
+    t->wait_data = &it;
+    int r = fg__wait(&c->receivers, deadline, "fg_chan_recv");
+    if (r == 0)
+        give(&it, data, size);
+    return r;
+}
+
+int fg_chan_try_recv(fg_chan *c, void **data, size_t *size)
+{
+    ENTRY(c, "fg_chan_try_recv")
+    (void)t;
+    fg_item it;
+    if (c->receivers.head || fg__queue_pop(c->q, &it) < 0)
+        return c->closed && !fg_queue_len(c->q) ? -EPIPE : -EAGAIN;
+    if (c->senders.head)
+        settle(c);
+    give(&it, data, size);
+    return 0;
+}
+
+int fg_chan_close(fg_chan *c)
+{
+    ENTRY(c, "fg_chan_close")
+    (void)t;
+    if (c->closed)
+        return -EALREADY;
+    c->closed = true;
+    while (fg__wake_first(&c->senders, -EPIPE))
+        ;
+    if (!fg_queue_len(c->q))
+        while (fg__wake_first(&c->receivers, -EPIPE))
+            ;
+    return 0;
+}
+
+bool fg_chan_closed(const fg_chan *c)
+{
+    return c && c->closed;
+}
+
+int fg_chan_destroy(fg_chan *c)
+{
+    ENTRY(c, "fg_chan_destroy")
+    (void)t;
+    if (c->senders.head || c->receivers.head)
+        return fg__misuse("fg_chan_destroy", -EBUSY, "tasks wait on this channel (%s first)",
+                          (c->senders.head ? c->senders.head : c->receivers.head)->name);
+    fg__timer_cancel(&S->wheel, &c->ripe);
+    c->dead = true;
+    return 0;
+}
+
+fg_queue *fg_chan_queue(const fg_chan *c)
+{
+    return c ? c->q : NULL;
+}
