@@ -29,7 +29,7 @@ static void client(void *arg)
             fg_sleep(10 * FG_US);
         fg_assert(reply[id].from == id && reply[id].seq == seq);
         reply[id].full = false;
-        fg_sleep(fg_rand_range(0, 3) * FG_MS);
+        fg_sleep(fg_rand_range(0, 3) * 10 * FG_US);
     }
 }
 

@@ -30,6 +30,18 @@ static void flush_feedback(void)
     }
 }
 
+static bool feedback;
+
+/* The guards must be numbered before the forkserver reports the map size, so
+ * this runs with the sanitizer-coverage constructors, ahead of AFL++'s own. */
+__attribute__((constructor(2))) static void feedback_init(void)
+{
+    const char *fb = getenv("FUGUE_FEEDBACK");
+    feedback = !fb || strcmp(fb, "0");
+    if (feedback)
+        __sanitizer_cov_trace_pc_guard_init(guards, guards + FB_GUARDS);
+}
+
 int main(int argc, char **argv)
 {
     (void)argc, (void)argv;
@@ -39,10 +51,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "fugue: no target %s linked in\n", name ? name : "");
         return 2;
     }
-    const char *fb = getenv("FUGUE_FEEDBACK");
-    bool feedback = !fb || strcmp(fb, "0");
     if (feedback) {
-        __sanitizer_cov_trace_pc_guard_init(guards, guards + FB_GUARDS);
         fg__fb_counters = counters;
         fg__fb_size = FB_GUARDS;
     }

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-__attribute__((used, section("__libfuzzer_extra_counters"))) static uint8_t extra[1 << 14];
+__attribute__((used, section("__libfuzzer_extra_counters"))) static uint8_t extra[1 << 12];
 
 static const fg_target *target;
 

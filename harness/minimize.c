@@ -141,8 +141,10 @@ int fg__minimize_main(const fg_target *t, const char *prog, int argc, char **arg
     }
     memcpy(m.cur, data, used);
     m.len = used;
-    while (m.runs < m.max_runs && (pass_chunks(&m, c) | pass_values(&m, c)))
-        ;
+    for (bool progress = true; progress && m.runs < m.max_runs;) {
+        progress = pass_chunks(&m, c);
+        progress |= pass_values(&m, c);
+    }
     FILE *f = fopen(out, "wb");
     int status = 0;
     if (!f || fwrite(m.cur, 1, m.len, f) != m.len || fclose(f) != 0) {
