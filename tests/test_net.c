@@ -1,0 +1,456 @@
+/* The network between hosts: latency, the link's impairments as choices
+ * (value 0 is the perfect network), per-pair links, partitions, monitors and
+ * fault-injection hooks, counters, determinism and replay. */
+#include <fugue.h>
+
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <string.h>
+
+static fg_result res;
+/* FIFO: no scheduling choices, so inputs below are the network's alone */
+static fg_opts quiet = {.strategy = FG_FIFO, .return_on_failure = true, .quiet = true};
+
+static void run_bytes(fg_fn root, const uint8_t *data, size_t len)
+{
+    cr_assert_eq(fg_run_bytes(root, NULL, &quiet, data, len, &res), 0);
+    cr_assert_eq(res.outcome, FG_PASS, "%s", res.report);
+}
+
+static void run(fg_fn root)
+{
+    run_bytes(root, NULL, 0);
+}
+
+static void idle(void *arg)
+{
+    (void)arg;
+}
+
+/* What the receiver on "b:9" saw: payloads, arrival times, ECN. */
+#define MAXGOT 64
+static int ngot;
+static char got[MAXGOT][16];
+static int got_len[MAXGOT];
+static fg_time got_at[MAXGOT];
+static uint8_t got_ecn[MAXGOT];
+
+static void sink(void *arg)
+{
+    (void)arg;
+    int s = fg_udp_bind("b:9");
+    for (;;) {
+        fg_udp_info info;
+        char buf[16];
+        int n = fg_udp_recv_msg(s, buf, sizeof buf, &info, FG_FOREVER);
+        if (n < 0 || ngot == MAXGOT)
+            return;
+        memcpy(got[ngot], buf, (size_t)n);
+        got_len[ngot] = n;
+        got_ecn[ngot] = info.ecn;
+        got_at[ngot++] = fg_now();
+    }
+}
+
+/* main (group a) sends `count` 8-byte datagrams "msg-NNNN" to b:9, 1 ms apart. */
+static fg_net_stats st;
+static void send_some(int count, unsigned ecn)
+{
+    int s = fg_udp_bind("0.0.0.0:0");
+    fg_addr to;
+    fg_assert(fg_net_resolve("b:9", &to) == 0);
+    for (int i = 0; i < count; i++) {
+        char m[9];
+        snprintf(m, sizeof m, "msg-%04d", i);
+        fg_assert(fg_udp_send_msg(s, to, m, 8, ecn, 0) == 8);
+        fg_sleep(FG_MS);
+    }
+    fg_sleep(FG_SEC);
+    fg_net_stats_get(&st);
+}
+
+static void start(void)
+{
+    ngot = 0;
+    fg_spawn(sink, NULL, .group = "b");
+}
+
+/* ---- latency ---- */
+
+static void latency(void *arg)
+{
+    (void)arg;
+    start();
+    fg_link l;
+    fg_assert(fg_net_get_link(NULL, NULL, &l) == 0);
+    fg_assert(l.latency == 50 * FG_MS && l.mtu == 1500 && l.loss == 0.0);
+    send_some(1, 0);
+    l.latency = 7 * FG_MS;
+    fg_assert(fg_net_set_link("main", "b", &l) == 0);
+    fg_link back;
+    fg_assert(fg_net_get_link("b", "main", &back) == 0 && back.latency == 7 * FG_MS);
+    send_some(1, 0);
+}
+
+Test(net, latency_default_and_per_pair)
+{
+    run(latency);
+    cr_assert_eq(ngot, 2);
+    cr_assert_eq(got_at[0], 50 * FG_MS);
+    cr_assert_eq(got_at[1], (FG_MS + FG_SEC) + 7 * FG_MS);
+}
+
+/* ---- the impairments are choices ---- */
+
+static double loss_rate;
+
+static void lossy(void *arg)
+{
+    (void)arg;
+    start();
+    fg_link l;
+    fg_net_get_link(NULL, NULL, &l);
+    l.loss = loss_rate;
+    fg_assert(fg_net_set_link(NULL, NULL, &l) == 0);
+    send_some(4, 0);
+}
+
+Test(net, loss_zero_input_is_the_perfect_network)
+{
+    loss_rate = 0.5;
+    run(lossy);
+    cr_assert_eq(ngot, 4);
+    cr_assert_eq(st.dropped, 0);
+}
+
+Test(net, loss_input_chooses_which_packet_is_lost)
+{
+    loss_rate = 0.5;
+    /* a chance among 1e6 reads 3 bytes; the top half means "lost": lose only the third (the fourth reads exhausted input) */
+    uint8_t in[9] = {0};
+    in[8] = 0xff, in[7] = 0xff, in[6] = 0xff;
+    run_bytes(lossy, in, sizeof in);
+    cr_assert_eq(ngot, 3);
+    cr_assert_str_eq(got[0], "msg-0000");
+    cr_assert_str_eq(got[1], "msg-0001");
+    cr_assert_str_eq(got[2], "msg-0003");
+    cr_assert_eq(st.dropped_by[FG_NET_DROP_LOSS], 1);
+    cr_assert_eq(res.input_len, 9);
+}
+
+Test(net, loss_rate_one_loses_everything_without_reading)
+{
+    loss_rate = 1.0;
+    run(lossy);
+    cr_assert_eq(ngot, 0);
+    cr_assert_eq(st.dropped_by[FG_NET_DROP_LOSS], 4);
+    cr_assert_eq(st.dropped, 4);
+    cr_assert_eq(res.choices, 0);
+}
+
+static fg_link impair;
+
+static void impaired(void *arg)
+{
+    (void)arg;
+    start();
+    fg_link l;
+    fg_net_get_link(NULL, NULL, &l);
+    l.jitter = impair.jitter;
+    l.duplicate = impair.duplicate;
+    l.reorder = impair.reorder;
+    l.corrupt = impair.corrupt;
+    l.ce = impair.ce;
+    fg_assert(fg_net_set_link("main", "b", &l) == 0);
+    send_some(3, 1);
+}
+
+Test(net, duplicate_rate_one_delivers_two_of_each)
+{
+    impair = (fg_link){.duplicate = 1.0};
+    run(impaired);
+    cr_assert_eq(ngot, 6);
+    for (int i = 0; i < 6; i += 2)
+        cr_assert_str_eq(got[i], got[i + 1]);
+    cr_assert_eq(st.duplicated, 3);
+    cr_assert_eq(st.delivered, 6);
+}
+
+Test(net, corruption_flips_one_bit)
+{
+    impair = (fg_link){.corrupt = 1.0};
+    run(impaired);
+    cr_assert_eq(ngot, 3);
+    for (int i = 0; i < 3; i++) {
+        char want[9];
+        snprintf(want, sizeof want, "msg-%04d", i);
+        int bits = 0;
+        for (int k = 0; k < 8; k++)
+            bits += __builtin_popcount((unsigned)(uint8_t)(got[i][k] ^ want[k]));
+        cr_assert_eq(bits, 1, "datagram %d: %d bits differ", i, bits);
+    }
+    cr_assert_eq(st.corrupted, 3);
+}
+
+Test(net, ce_marks_ecn_capable_packets)
+{
+    impair = (fg_link){.ce = 1.0};
+    run(impaired);
+    cr_assert_eq(ngot, 3);
+    for (int i = 0; i < 3; i++)
+        cr_assert_eq(got_ecn[i], 3);
+    cr_assert_eq(st.ce_marked, 3);
+}
+
+Test(net, jitter_is_drawn_from_the_input)
+{
+    impair = (fg_link){.jitter = 255};
+    /* jitter in [0, 255] ns reads one byte per packet */
+    uint8_t in[3] = {200, 0, 100};
+    run_bytes(impaired, in, sizeof in);
+    cr_assert_eq(ngot, 3);
+    cr_assert_eq(got_at[0], 50 * FG_MS + 200);
+    cr_assert_eq(got_at[1], 51 * FG_MS);
+    cr_assert_eq(got_at[2], 52 * FG_MS + 100);
+}
+
+Test(net, reordering_lets_later_packets_overtake)
+{
+    impair = (fg_link){.reorder = 0.5};
+    /* first packet: "reorder" (3 bytes high), extra delay of 4 bytes = 2.5 ms; the others pass */
+    uint32_t extra = 2500000 - 1;   /* fg_rand_range(1, latency) adds 1 */
+    uint8_t in[7] = {0xff, 0xff, 0xff, (uint8_t)extra, (uint8_t)(extra >> 8), (uint8_t)(extra >> 16),
+                     (uint8_t)(extra >> 24)};
+    run_bytes(impaired, in, sizeof in);
+    cr_assert_eq(ngot, 3);
+    cr_assert_str_eq(got[0], "msg-0001");
+    cr_assert_str_eq(got[1], "msg-0002");
+    cr_assert_str_eq(got[2], "msg-0000");
+    cr_assert_eq(got_at[2], 52 * FG_MS + 500 * FG_US);
+    cr_assert_eq(st.reordered, 1);
+}
+
+static void bad_links(void *arg)
+{
+    (void)arg;
+    fg_link l;
+    fg_net_get_link(NULL, NULL, &l);
+    fg_link bad = l;
+    bad.loss = 1.5;
+    fg_assert(fg_net_set_link(NULL, NULL, &bad) == -EINVAL);
+    bad = l;
+    bad.latency = -1;
+    fg_assert(fg_net_set_link(NULL, NULL, &bad) == -EINVAL);
+    bad = l;
+    bad.mtu = 20;
+    fg_assert(fg_net_set_link(NULL, NULL, &bad) == -EINVAL);
+    fg_assert(fg_net_set_link("main", NULL, &l) == -EINVAL);
+    fg_assert(fg_net_set_link(NULL, NULL, NULL) == -EINVAL);
+    fg_assert(fg_net_partition(NULL, "x") == -EINVAL);
+    /* a smaller MTU shrinks what one datagram may carry */
+    l.mtu = 576;
+    fg_assert(fg_net_set_link("main", "b", &l) == 0);
+    fg_spawn(idle, NULL, .group = "b");
+    int s = fg_udp_bind("0.0.0.0:0");
+    static char big[600];
+    fg_assert(fg_udp_send_to(s, "b:1", big, 548) == 548);
+    fg_assert(fg_udp_send_to(s, "b:1", big, 549) == -EMSGSIZE);
+}
+
+Test(net, link_settings_are_checked)
+{
+    run(bad_links);
+}
+
+/* ---- partitions ---- */
+
+static void partitions(void *arg)
+{
+    (void)arg;
+    start();
+    int s = fg_udp_bind("0.0.0.0:0");
+    fg_assert(fg_net_partition("main", "b") == 0);
+    fg_udp_send_to(s, "b:9", "cut-0001", 8);             /* dropped at send */
+    fg_assert(fg_net_heal("main", "b") == 0);
+    fg_udp_send_to(s, "b:9", "heal-002", 8);             /* in flight when cut again */
+    fg_sleep(10 * FG_MS);
+    fg_assert(fg_net_partition("b", NULL) == 0);
+    fg_sleep(100 * FG_MS);
+    fg_assert(fg_net_heal("b", NULL) == 0);
+    fg_udp_send_to(s, "b:9", "ok-00003", 8);
+    fg_assert(fg_net_partition("main", "b") == 0);
+    fg_assert(fg_net_heal(NULL, NULL) == 0);
+    fg_udp_send_to(s, "b:9", "ok-00004", 8);
+    fg_sleep(FG_SEC);
+    fg_net_stats_get(&st);
+}
+
+Test(net, partitions_cut_and_heal)
+{
+    run(partitions);
+    cr_assert_eq(ngot, 2);
+    cr_assert_str_eq(got[0], "ok-00003");
+    cr_assert_str_eq(got[1], "ok-00004");
+    cr_assert_eq(st.dropped_by[FG_NET_DROP_PARTITION], 2);
+}
+
+/* ---- monitors and fault injection ---- */
+
+static int seen_send, seen_recv, seen_dup;
+
+static fg_net_verdict monitor(const fg_packet *p, void *ud)
+{
+    (void)ud;
+    if (p->dir == FG_NET_SEND) {
+        seen_send++;
+        cr_assert_str_eq(p->src_host, "main");
+        cr_assert_str_eq(p->dst_host, "b");
+        cr_assert_eq(p->dst.port, 9);
+        cr_assert_eq(p->len, 8);
+        if (!memcmp(p->data, "msg-0000", 8))
+            return (fg_net_verdict){.action = FG_NET_DROP};
+        if (!memcmp(p->data, "msg-0001", 8))
+            return (fg_net_verdict){.action = FG_NET_DELAY, .delay = 10 * FG_MS};
+        if (!memcmp(p->data, "msg-0002", 8))
+            return (fg_net_verdict){.action = FG_NET_DUPLICATE, .copies = 2};
+    } else {
+        seen_recv++;
+        seen_dup += p->duplicate;
+        if (!memcmp(p->data, "msg-0003", 8))
+            return (fg_net_verdict){.action = FG_NET_DROP};
+        if (!memcmp(p->data, "msg-0004", 8) && !p->duplicate)
+            return (fg_net_verdict){.action = FG_NET_DUPLICATE, .copies = 1};
+    }
+    return (fg_net_verdict){.action = FG_NET_PASS};
+}
+
+static void monitored(void *arg)
+{
+    (void)arg;
+    seen_send = seen_recv = seen_dup = 0;
+    fg_assert(fg_net_monitor(&(fg_net_hooks){.packet = monitor}) == 0);
+    start();
+    send_some(5, 0);
+}
+
+Test(net, monitor_sees_every_packet_and_decides)
+{
+    run(monitored);
+    cr_assert_eq(seen_send, 5);
+    /* 0 dropped at send; 1, 2 (+2 copies), 3, 4 arrive */
+    cr_assert_eq(seen_recv, 6);
+    cr_assert_eq(seen_dup, 2);
+    /* 1 late, 2 x3, 3 dropped, 4 x2 */
+    cr_assert_eq(ngot, 6);
+    cr_assert_str_eq(got[0], "msg-0002");
+    cr_assert_str_eq(got[1], "msg-0002");
+    cr_assert_str_eq(got[2], "msg-0002");
+    cr_assert_str_eq(got[3], "msg-0004");
+    cr_assert_str_eq(got[4], "msg-0004");
+    cr_assert_str_eq(got[5], "msg-0001");
+    cr_assert_eq(got_at[5], 61 * FG_MS);
+    cr_assert_eq(st.dropped_by[FG_NET_DROP_MONITOR], 2);
+    cr_assert_eq(st.duplicated, 3);
+    cr_assert_eq(st.delayed, 1);
+}
+
+static int calls;
+
+static int fail_open(const char *host, fg_addr local, void *ud)
+{
+    (void)ud;
+    calls++;
+    return !strcmp(host, "main") && local.port == 666 ? -EACCES : 0;
+}
+
+static int fail_write(int sock, const fg_packet *p, void *ud)
+{
+    (void)sock, (void)ud;
+    calls++;
+    return p->len == 13 ? -ENOBUFS : 0;
+}
+
+static int fail_read(int sock, void *ud)
+{
+    (void)ud;
+    calls++;
+    return sock == 1 ? -EIO : 0;
+}
+
+static void hooked(void *arg)
+{
+    (void)arg;
+    calls = 0;
+    fg_assert(fg_net_monitor(&(fg_net_hooks){.open = fail_open, .write = fail_write, .read = fail_read}) == 0);
+    fg_assert(fg_udp_bind("localhost:666") == -EACCES);
+    int a = fg_udp_bind("localhost:1"), b = fg_udp_bind("localhost:2");
+    fg_assert(a == 0 && b == 1);
+    fg_assert(fg_udp_send_to(a, "localhost:2", "thirteen-byte", 13) == -ENOBUFS);
+    fg_assert(fg_udp_send_to(a, "localhost:2", "twelve-bytes", 12) == 12);
+    char buf[16];
+    fg_assert(fg_udp_recv(b, buf, sizeof buf, FG_FOREVER) == -EIO);
+    fg_assert(fg_udp_send_to(b, "localhost:1", "x", 1) == 1);
+    fg_assert(fg_udp_recv(a, buf, sizeof buf, FG_FOREVER) == 1);
+    fg_net_stats s;
+    fg_net_stats_get(&s);
+    fg_assert(s.sent == 2);
+    for (int i = 0; i < 7; i++)
+        fg_assert(fg_net_monitor(&(fg_net_hooks){0}) == 0);
+    fg_assert(fg_net_monitor(&(fg_net_hooks){0}) == -ENOSPC);
+}
+
+Test(net, hooks_fail_open_write_read)
+{
+    run(hooked);
+    cr_assert_eq(calls, 3 + 3 + 2);
+}
+
+/* ---- determinism ---- */
+
+static void chaos(void *arg)
+{
+    (void)arg;
+    start();
+    fg_link l;
+    fg_net_get_link(NULL, NULL, &l);
+    l.loss = 0.2;
+    l.duplicate = 0.2;
+    l.reorder = 0.2;
+    l.jitter = 3 * FG_MS;
+    l.corrupt = 0.1;
+    fg_net_set_link(NULL, NULL, &l);
+    send_some(20, 1);
+}
+
+Test(net, random_runs_replay_from_their_input)
+{
+    fg_opts o = quiet;
+    o.strategy = FG_RANDOM;
+    for (uint64_t seed = 1; seed <= 20; seed++) {
+        cr_assert_eq(fg_run_seed(chaos, NULL, &o, seed, &res), 0);
+        uint64_t h = res.hash;
+        int n = ngot;
+        fg_net_stats a = st;
+        uint8_t in[4096];
+        cr_assert_leq(res.input_len, sizeof in);
+        size_t len = res.input_len;
+        memcpy(in, res.input, len);
+        cr_assert_eq(fg_run_bytes(chaos, NULL, &o, in, len, &res), 0);
+        cr_assert_eq(res.hash, h, "seed %llu", (unsigned long long)seed);
+        cr_assert_eq(ngot, n);
+        cr_assert_eq(memcmp(&a, &st, sizeof a), 0);
+        cr_assert_eq(fg_check_determinism(chaos, NULL, &o, in, len), 0);
+    }
+}
+
+Test(net, counters_outside_a_sim_are_the_last_sims)
+{
+    loss_rate = 1.0;
+    run(lossy);
+    fg_net_stats s;
+    fg_net_stats_get(&s);
+    cr_assert_eq(s.sent, 4);
+    cr_assert_eq(s.dropped_by[FG_NET_DROP_LOSS], 4);
+    cr_assert_str_eq(fg_net_drop_name(FG_NET_DROP_RCVBUF), "rcvbuf");
+    cr_assert_str_eq(fg_net_drop_name(FG_NET_DROP_REASONS), "unknown");
+}
