@@ -1,0 +1,245 @@
+/* FUGUE_PCAP_DIR captures of the README ping-pong, read back with libpcap and
+ * tshark: one file per host, every ping and pong in order at its sim time,
+ * nothing malformed, host names from the hosts file. */
+/* u_char for libpcap's headers; nftw, mkdtemp and popen are POSIX/XSI. */
+#ifndef _DEFAULT_SOURCE
+#define _DEFAULT_SOURCE
+#endif
+#ifndef _XOPEN_SOURCE
+#define _XOPEN_SOURCE 700
+#endif
+
+#include <fugue.h>
+
+#include <criterion/criterion.h>
+#include <ftw.h>
+#include <pcap/pcap.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define TMP_TEMPLATE "/tmp/fugue-test-net-capture-XXXXXX"
+static char tmp[sizeof TMP_TEMPLATE];
+
+static int rm(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb, (void)flag, (void)ftw;
+    return remove(path);
+}
+
+static void setup(void)
+{
+    memcpy(tmp, TMP_TEMPLATE, sizeof tmp);
+    cr_assert_not_null(mkdtemp(tmp));
+}
+
+static void teardown(void)
+{
+    unsetenv("FUGUE_PCAP_DIR");
+    nftw(tmp, rm, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+TestSuite(net_capture, .init = setup, .fini = teardown);
+
+/* ---- the scenario ---- */
+
+static void client(void *arg)
+{
+    (void)arg;
+    int s = fg_udp_bind("0.0.0.0:0");
+    fg_udp_send_to(s, "server:8080", "ping", 4);
+    char buf[16];
+    int n = fg_udp_recv(s, buf, sizeof buf, fg_after(FG_SEC));
+    fg_assert(n == 4 && !memcmp(buf, "pong", 4));
+}
+
+static void server(void *arg)
+{
+    (void)arg;
+    int s = fg_udp_bind("server:8080");
+    char buf[16];
+    fg_addr from;
+    while (fg_udp_recv_from(s, buf, sizeof buf, &from, FG_FOREVER) >= 0)
+        fg_udp_send_to(s, from, "pong", 4);
+}
+
+static void ping_pong(void *arg)
+{
+    (void)arg;
+    for (int i = 0; i < 2; i++)
+        fg_spawn(client, NULL, .group = fg_fmt("client_%d", i), .primary = true);
+    fg_spawn(server, NULL, .group = "server");
+}
+
+static void capture_run(void)
+{
+    cr_assert_eq(setenv("FUGUE_PCAP_DIR", tmp, 1), 0);
+    fg_opts o = {.strategy = FG_FIFO, .name = "ping_pong", .return_on_failure = true};
+    fg_result r;
+    cr_assert_eq(fg_run_bytes(ping_pong, NULL, &o, NULL, 0, &r), 0);
+    cr_assert_eq(r.outcome, FG_PASS, "%s", r.report);
+    unsetenv("FUGUE_PCAP_DIR");
+}
+
+static const char *path(const char *file)
+{
+    static char buf[4][512];
+    static int n;
+    char *s = buf[n++ % 4];
+    snprintf(s, sizeof buf[0], "%s/ping_pong/%s", tmp, file);
+    return s;
+}
+
+/* main 10.0.0.1, client_0 .2, client_1 .3, server .4: groups in first-use order */
+#define C0 0x0a000002u
+#define C1 0x0a000003u
+#define SV 0x0a000004u
+
+struct rec {
+    int64_t t;
+    uint32_t src, dst;
+    unsigned sport, dport;
+    char data[8];
+};
+
+static uint32_t be32(const uint8_t *b) { return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3]; }
+static unsigned be16(const uint8_t *b) { return (unsigned)b[0] << 8 | b[1]; }
+
+static int read_capture(const char *file, struct rec *out, int max)
+{
+    char err[PCAP_ERRBUF_SIZE];
+    pcap_t *p = pcap_open_offline_with_tstamp_precision(path(file), PCAP_TSTAMP_PRECISION_NANO, err);
+    cr_assert_not_null(p, "%s: %s", file, err);
+    cr_assert_eq(pcap_datalink(p), DLT_IPV4);
+    struct pcap_pkthdr *h;
+    const u_char *b;
+    int n = 0;
+    while (pcap_next_ex(p, &h, &b) == 1) {
+        cr_assert_lt(n, max);
+        cr_assert_eq(h->caplen, 20 + 8 + 4);
+        cr_assert_eq(b[9], 17, "UDP");
+        struct rec *r = &out[n++];
+        r->t = (int64_t)h->ts.tv_sec * 1000000000 + h->ts.tv_usec;
+        r->src = be32(b + 12);
+        r->dst = be32(b + 16);
+        r->sport = be16(b + 20);
+        r->dport = be16(b + 22);
+        memcpy(r->data, b + 28, 4);
+        r->data[4] = 0;
+    }
+    pcap_close(p);
+    return n;
+}
+
+static void expect(const struct rec *r, int64_t t, uint32_t src, unsigned sport, uint32_t dst, unsigned dport,
+                   const char *data)
+{
+    cr_assert_eq(r->t, t);
+    cr_assert_eq(r->src, src);
+    cr_assert_eq(r->sport, sport);
+    cr_assert_eq(r->dst, dst);
+    cr_assert_eq(r->dport, dport);
+    cr_assert_str_eq(r->data, data);
+}
+
+Test(net_capture, one_file_per_host_with_every_ping_and_pong_in_order)
+{
+    capture_run();
+    struct rec r[8];
+    /* a client sees its ping leave at 0 and its pong arrive after one round trip */
+    for (int i = 0; i < 2; i++) {
+        char f[32];
+        snprintf(f, sizeof f, "client_%d.pcap", i);
+        uint32_t me = i ? C1 : C0;
+        cr_assert_eq(read_capture(f, r, 8), 2);
+        expect(&r[0], 0, me, 49152, SV, 8080, "ping");
+        expect(&r[1], 100 * FG_MS, SV, 8080, me, 49152, "pong");
+    }
+    /* the server: both pings arrive at 50 ms, then both pongs leave */
+    cr_assert_eq(read_capture("server.pcap", r, 8), 4);
+    expect(&r[0], 50 * FG_MS, C0, 49152, SV, 8080, "ping");
+    expect(&r[1], 50 * FG_MS, C1, 49152, SV, 8080, "ping");
+    expect(&r[2], 50 * FG_MS, SV, 8080, C0, 49152, "pong");
+    expect(&r[3], 50 * FG_MS, SV, 8080, C1, 49152, "pong");
+    /* main sent nothing: no capture */
+    cr_assert_neq(access(path("main.pcap"), F_OK), 0);
+    FILE *f = fopen(path("hosts"), "r");
+    cr_assert_not_null(f);
+    char buf[256];
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    buf[n] = 0;
+    fclose(f);
+    cr_assert_str_eq(buf, "10.0.0.1 main\n10.0.0.2 client_0\n10.0.0.3 client_1\n10.0.0.4 server\n");
+}
+
+static int have_tshark(void) { return system("tshark -v >/dev/null 2>&1") == 0; }
+
+static char *sh(const char *fmt, ...)
+{
+    static char out[16384];
+    char cmd[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(cmd, sizeof cmd, fmt, ap);
+    va_end(ap);
+    FILE *f = popen(cmd, "r");
+    cr_assert_not_null(f, "popen %s", cmd);
+    size_t n = fread(out, 1, sizeof out - 1, f);
+    out[n] = '\0';
+    cr_assert_eq(pclose(f), 0, "exit status of %s\n%s", cmd, out);
+    return out;
+}
+
+Test(net_capture, tshark_reads_every_capture_clean_with_names)
+{
+    if (!have_tshark())
+        cr_skip_test("tshark not installed");
+    capture_run();
+    static const char *const files[] = {"client_0", "client_1", "server"};
+    static const char *const want[] = {
+        "client_0\tserver\t49152\t8080\tping\t1\t1\t\t\n"
+        "server\tclient_0\t8080\t49152\tpong\t1\t1\t\t\n",
+        "client_1\tserver\t49152\t8080\tping\t1\t1\t\t\n"
+        "server\tclient_1\t8080\t49152\tpong\t1\t1\t\t\n",
+        "client_0\tserver\t49152\t8080\tping\t1\t1\t\t\n"
+        "client_1\tserver\t49152\t8080\tping\t1\t1\t\t\n"
+        "server\tclient_0\t8080\t49152\tpong\t1\t1\t\t\n"
+        "server\tclient_1\t8080\t49152\tpong\t1\t1\t\t\n",
+    };
+    for (int i = 0; i < 3; i++) {
+        char f[64];
+        snprintf(f, sizeof f, "%s.pcap", files[i]);
+        /* Status 1 is Good; _ws.malformed and _ws.expert stay empty unless tshark complains. */
+        char *out = sh("tshark -r '%s' -N n -H '%s' -o ip.check_checksum:TRUE -o udp.check_checksum:TRUE "
+                       "-d udp.port==8080,data -T fields -e ip.src_host -e ip.dst_host -e udp.srcport "
+                       "-e udp.dstport -e data.text -e ip.checksum.status -e udp.checksum.status "
+                       "-e _ws.malformed -e _ws.expert -o data.show_as_text:TRUE 2>/dev/null",
+                       path(f), path("hosts"));
+        cr_assert_str_eq(out, want[i], "%s:\n%s", f, out);
+        char *bad = sh("tshark -r '%s' -Y _ws.malformed 2>/dev/null | wc -l", path(f));
+        cr_assert_str_eq(bad, "0\n", "%s has malformed packets", f);
+    }
+}
+
+/* ---- capture costs nothing when off, and leaves nothing open ---- */
+
+Test(net_capture, off_unless_the_variable_is_set)
+{
+    unsetenv("FUGUE_PCAP_DIR");
+    fg_opts o = {.strategy = FG_FIFO, .name = "ping_pong", .return_on_failure = true};
+    fg_result r;
+    cr_assert_eq(fg_run_bytes(ping_pong, NULL, &o, NULL, 0, &r), 0);
+    cr_assert_eq(r.outcome, FG_PASS);
+    cr_assert_neq(access(path("server.pcap"), F_OK), 0);
+    /* set between sims: the next sim captures */
+    capture_run();
+    cr_assert_eq(access(path("server.pcap"), F_OK), 0);
+    /* many sims in a row reopen and truncate: still exactly one run's packets */
+    for (int i = 0; i < 50; i++)
+        capture_run();
+    struct rec rr[8];
+    cr_assert_eq(read_capture("server.pcap", rr, 8), 4);
+}
