@@ -3,13 +3,15 @@
 #include "internal.h"
 
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <ucontext.h>
 
 static double now_s(void)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    /* CPU time of this thread: figures for one core, robust to a busy machine */
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
@@ -114,6 +116,41 @@ static void count_fire(struct timer *t)
     fired++;
 }
 
+/* What the machine charges for reaching one page per task in random order when
+ * each step depends on the last, as a scheduler's do (a TLB and a cache miss,
+ * not overlapped): the floor under the many-task figures. */
+static double random_page_chase_ns(void)
+{
+    size_t stride = FG_STACK_DEFAULT + 4096;
+    char *m = mmap(NULL, MANY * stride, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    uint32_t *order = malloc(MANY * sizeof *order);
+    for (uint32_t i = 0; i < MANY; i++)
+        order[i] = i;
+    uint64_t x = 0x9e3779b97f4a7c15ull;
+    for (uint32_t i = MANY - 1; i > 0; i--) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        uint32_t j = (uint32_t)(x % (i + 1)), tmp = order[i];
+        order[i] = order[j];
+        order[j] = tmp;
+    }
+    /* each page's top holds the address of the next page's top: one cycle through all */
+    for (uint32_t i = 0; i < MANY; i++) {
+        char *from = m + order[i] * stride + stride - 64;
+        char *to = m + order[(i + 1) % MANY] * stride + stride - 64;
+        memcpy(from, &to, sizeof to);
+    }
+    char *p = m + order[0] * stride + stride - 64;
+    double t = now_s();
+    for (int i = 0; i < 4 * MANY; i++)
+        memcpy(&p, p, sizeof p);
+    double ns = (now_s() - t) * 1e9 / (4.0 * MANY);
+    if (!p)
+        puts("?");
+    munmap(m, MANY * stride);
+    free(order);
+    return ns;
+}
+
 int main(void)
 {
     fg_result r;
@@ -130,6 +167,9 @@ int main(void)
     printf("spawn_sleep_exit_cold: %.1f ns/task\n", cold);
     printf("spawn_sleep_exit_warm: %.1f ns/task\n", warm);
     printf("peak_rss_100k_sleeping_tasks: %.1f MiB\n", (double)peak / 1024);
+    double touch = random_page_chase_ns();
+    printf("baseline_dependent_random_page_touch: %.1f ns\n", touch);
+    printf("spawn_sleep_exit_warm_in_page_touches: %.1f touches/task\n", warm / touch);
 
     t = now_s();
     fg_run_bytes(two_yielders, NULL, &big, NULL, 0, &r);
@@ -145,7 +185,7 @@ int main(void)
         fg_run_bytes(three, NULL, NULL, NULL, 0, &r);
     printf("sims_3_tasks_sleep_yield_10: %.0f sims/s\n", sims / (now_s() - t));
 
-    struct wheel *w = malloc(sizeof *w);
+    struct wheel *w = calloc(1, sizeof *w);
     fg__wheel_init(w);
     uint64_t x = 88172645463325252ull;
     t = now_s();

@@ -37,7 +37,6 @@ struct stack {
     char *lo;            /* lowest usable byte; the guard page (if any) is just below */
     size_t size;
     bool guarded;        /* false past the kernel's mapping budget: a canary checks instead */
-    struct stack *next;  /* pool link */
 };
 struct stack *fg__stack_get(size_t size);
 void fg__stack_put(struct stack *s);
@@ -53,18 +52,21 @@ bool fg__stack_in_guard(const struct stack *s, const void *addr);
 
 #define WHEEL_LEVELS 11
 struct timer {
-    struct timer *next, *prev;
     fg_time deadline;
     void (*fire)(struct timer *t);
+    uint32_t idx;                  /* where it sits in its slot */
     uint8_t level, slot;
     bool armed;
 };
+struct went { fg_time deadline; struct timer *t; };   /* t NULL: cancelled */
+struct slotv { struct went *v; uint32_t len, cap; };
+/* A wheel must start zeroed (static or calloc); its arrays are kept across sims. */
 struct wheel {
     fg_time now;
     uint64_t occupied[WHEEL_LEVELS];
-    struct timer slots[WHEEL_LEVELS][64];   /* list heads (circular) */
-    struct timer due;                       /* deadline reached, not fired yet */
-    size_t count;
+    struct slotv slots[WHEEL_LEVELS][64];
+    struct slotv due;                       /* deadline reached, not fired yet */
+    size_t count;                           /* armed timers */
 };
 void fg__wheel_init(struct wheel *w);
 /* Arms `t` for `deadline` (> w->now). */

@@ -79,7 +79,17 @@ static struct task *pick(void)
             uint32_t i = 0;
             if (S->o.strategy == FG_RANDOM && S->rq_len > 1)
                 i = (uint32_t)fg_choose(S->rq_len);
-            return take(i);
+            struct task *t = take(i);
+            /* start fetching the next tasks' stacks while this one runs: with
+             * many tasks each switch would otherwise wait on a TLB and cache miss */
+            if (S->rq_len > 1) {
+                uint32_t mask = S->rq_cap - 1;
+                __builtin_prefetch(S->rq[(S->rq_head + 1) & mask]);
+#ifndef FG_UCONTEXT
+                __builtin_prefetch(S->rq[S->rq_head & mask]->ctx.sp);
+#endif
+            }
+            return t;
         }
         if (S->idle_head && run_idle())
             continue;

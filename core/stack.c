@@ -1,7 +1,7 @@
 /* Task stacks: mmap'd in slabs with a guard page below each, and pooled across
  * sims, since a fuzzer runs millions of sims and a page fault or syscall per
- * task would dominate them. Each stack's bookkeeping sits at its own top, in
- * the page the task touches first anyway. */
+ * task would dominate them. Free stacks are kept in arrays, not lists threaded
+ * through the stacks, so taking one doesn't wait on a cache miss. */
 #include "internal.h"
 
 #include <stdlib.h>
@@ -22,8 +22,9 @@
 /* free stacks by size, most recent first (its pages are likely resident) */
 static struct pool {
     size_t size;
-    struct stack *head;
-    char *fresh;          /* the rest of the newest slab */
+    struct stack **free;   /* most recently freed last: its pages are likely resident */
+    size_t nfree, cap;
+    char *fresh;           /* the rest of the newest slab */
     int fresh_left;
 } pools[POOLS];
 static int npools;
@@ -71,14 +72,15 @@ static bool guard(char *g)
     return true;
 }
 
-/* Carves a stack out of [m, m + page + size): guard page, then the stack whose top holds `struct stack`. */
+/* Carves a stack out of [m, m + page + size): guard page, then the stack. */
 static struct stack *carve(char *m, size_t size)
 {
-    struct stack *s = (struct stack *)(void *)(m + page + size - sizeof(struct stack));
+    struct stack *s = malloc(sizeof *s);
+    if (!s)
+        return NULL;
     s->guarded = guard(m);
     s->lo = m + page;
-    s->size = size - sizeof(struct stack);
-    s->next = NULL;
+    s->size = size;
     if (!s->guarded)
         memcpy(s->lo, &(uint64_t){CANARY}, 8);
     return s;
@@ -88,11 +90,10 @@ struct stack *fg__stack_get(size_t size)
 {
     if (!page)
         init();
-    size = (size + sizeof(struct stack) + page - 1) & ~(page - 1);
+    size = (size + page - 1) & ~(page - 1);
     struct pool *p = pool_for(size);
-    if (p && p->head) {
-        struct stack *s = p->head;
-        p->head = s->next;
+    if (p && p->nfree) {
+        struct stack *s = p->free[--p->nfree];
 #ifdef FG_ASAN
         /* a task dropped mid-call leaves its frames poisoned */
         ASAN_UNPOISON_MEMORY_REGION(s->lo, s->size);
@@ -119,15 +120,22 @@ struct stack *fg__stack_get(size_t size)
 
 void fg__stack_put(struct stack *s)
 {
-    size_t size = (s->size + sizeof(struct stack) + page - 1) & ~(page - 1);
-    struct pool *p = pool_for(size);
-    if (!p) {  /* more distinct sizes than pools: don't hoard */
+    struct pool *p = pool_for(s->size);
+    if (p && p->nfree == p->cap) {
+        size_t cap = p->cap ? p->cap * 2 : 64;
+        struct stack **v = realloc(p->free, cap * sizeof *v);
+        if (v) {
+            p->free = v;
+            p->cap = cap;
+        }
+    }
+    if (!p || p->nfree == p->cap) {  /* more distinct sizes than pools, or no memory: don't hoard */
         guards -= s->guarded && guard_mode == 2;
-        munmap(s->lo - page, page + size);
+        munmap(s->lo - page, page + s->size);
+        free(s);
         return;
     }
-    s->next = p->head;
-    p->head = s;
+    p->free[p->nfree++] = s;
 }
 
 bool fg__stack_canary_ok(const struct stack *s)

@@ -1,53 +1,56 @@
 /* Hierarchical timer wheel: 11 levels of 64 slots cover all of 63-bit time.
  * A timer sits at the level of the highest 6-bit digit in which its deadline
- * differs from now, so lower levels always expire first, level 0 slots hold
- * one exact deadline each, and a slot is re-sorted downwards only when time
- * reaches it. Equal deadlines share a slot whose list keeps insertion order. */
+ * differs from now, so lower levels always expire first, a level-0 slot holds
+ * one exact deadline, and a slot is re-sorted downwards only when time reaches
+ * it. Slots are arrays of (deadline, timer) kept in insertion order, so equal
+ * deadlines fire in insertion order and re-sorting reads memory sequentially
+ * instead of chasing a list through a million timers. */
 #include "internal.h"
+
+#include <stdlib.h>
 
 #define DUE 0xff
 
-static void link_tail(struct timer *head, struct timer *t)
+static void push(struct wheel *w, struct slotv *v, struct timer *t, uint8_t level, uint8_t slot)
 {
-    t->prev = head->prev;
-    t->next = head;
-    head->prev->next = t;
-    head->prev = t;
-}
-
-static void unlink_timer(struct timer *t)
-{
-    t->prev->next = t->next;
-    t->next->prev = t->prev;
-}
-
-void fg__wheel_init(struct wheel *w)
-{
-    w->now = 0;
-    memset(w->occupied, 0, sizeof w->occupied);
-    w->due.next = w->due.prev = &w->due;
-    w->count = 0;
+    if (FG_UNLIKELY(v->len == v->cap)) {
+        uint32_t cap = v->cap ? v->cap * 2 : 8;
+        struct went *p = realloc(v->v, cap * sizeof *p);
+        if (!p)
+            fg__fail(FG_FAIL_CRASH, "out of memory in the timer wheel");
+        v->v = p;
+        v->cap = cap;
+    }
+    t->level = level;
+    t->slot = slot;
+    t->idx = v->len;
+    v->v[v->len++] = (struct went){t->deadline, t};
+    (void)w;
 }
 
 static void place(struct wheel *w, struct timer *t)
 {
     if (t->deadline <= w->now) {
-        t->level = DUE;
-        link_tail(&w->due, t);
+        push(w, &w->due, t, DUE, 0);
         return;
     }
     uint64_t diff = ((uint64_t)t->deadline ^ (uint64_t)w->now) | 63;
     int level = (63 - __builtin_clzll(diff)) / 6;
     int slot = (int)(((uint64_t)t->deadline >> (6 * level)) & 63);
-    struct timer *head = &w->slots[level][slot];
-    /* heads of empty slots are never initialised: a sim resets only bitmaps */
-    if (!(w->occupied[level] & (1ull << slot))) {
-        head->next = head->prev = head;
-        w->occupied[level] |= 1ull << slot;
-    }
-    t->level = (uint8_t)level;
-    t->slot = (uint8_t)slot;
-    link_tail(head, t);
+    w->occupied[level] |= 1ull << slot;
+    push(w, &w->slots[level][slot], t, (uint8_t)level, (uint8_t)slot);
+}
+
+void fg__wheel_init(struct wheel *w)
+{
+    /* only slots marked occupied can hold entries: empty just those */
+    for (int l = 0; l < WHEEL_LEVELS; l++)
+        for (uint64_t m = w->occupied[l]; m; m &= m - 1)
+            w->slots[l][__builtin_ctzll(m)].len = 0;
+    memset(w->occupied, 0, sizeof w->occupied);
+    w->due.len = 0;
+    w->now = 0;
+    w->count = 0;
 }
 
 void fg__timer_add(struct wheel *w, struct timer *t, fg_time deadline)
@@ -64,42 +67,48 @@ void fg__timer_cancel(struct wheel *w, struct timer *t)
         return;
     t->armed = false;
     w->count--;
-    unlink_timer(t);
-    if (t->level != DUE) {
-        struct timer *head = &w->slots[t->level][t->slot];
-        if (head->next == head)
-            w->occupied[t->level] &= ~(1ull << t->slot);
-    }
+    /* a hole, skipped when the slot is reached: removal keeps the others' order */
+    struct slotv *v = t->level == DUE ? &w->due : &w->slots[t->level][t->slot];
+    v->v[t->idx].t = NULL;
 }
 
 bool fg__wheel_advance(struct wheel *w)
 {
-    while (w->due.next == &w->due) {
+    if (!w->count)
+        return false;
+    while (!w->due.len) {
         int level = 0;
-        while (level < WHEEL_LEVELS && !w->occupied[level])
+        while (!w->occupied[level])
             level++;
-        if (level == WHEEL_LEVELS)
-            return false;
         int slot = __builtin_ctzll(w->occupied[level]);
         int shift = 6 * level;
-        /* clear this level's digit and everything below, then set the slot's digit */
+        /* Every armed timer is at or after this slot's start (lower levels are
+         * empty, earlier slots too), so time may move there even if the slot
+         * holds only holes. */
         uint64_t keep = shift + 6 >= 64 ? 0 : ~0ull << (shift + 6);
         w->now = (fg_time)(((uint64_t)w->now & keep) | ((uint64_t)slot << shift));
         w->occupied[level] &= ~(1ull << slot);
-        struct timer *head = &w->slots[level][slot];
-        struct timer *t = head->next;
-        while (t != head) {
-            struct timer *next = t->next;
-            place(w, t);  /* lands in `due` or a lower level, in list order */
-            t = next;
+        struct slotv *v = &w->slots[level][slot];
+        for (uint32_t i = 0; i < v->len; i++) {
+            struct timer *t = v->v[i].t;
+            if (i + 8 < v->len && v->v[i + 8].t)
+                __builtin_prefetch(v->v[i + 8].t, 1);
+            if (t)
+                place(w, t);  /* lands in `due` or a lower level, in order */
         }
+        v->len = 0;
     }
-    while (w->due.next != &w->due) {
-        struct timer *t = w->due.next;
-        unlink_timer(t);
+    /* fire callbacks may arm timers already due: they join the end of this pass */
+    for (uint32_t i = 0; i < w->due.len; i++) {
+        struct timer *t = w->due.v[i].t;
+        if (i + 4 < w->due.len && w->due.v[i + 4].t)
+            __builtin_prefetch(w->due.v[i + 4].t, 1);
+        if (!t)
+            continue;
         t->armed = false;
         w->count--;
         t->fire(t);
     }
+    w->due.len = 0;
     return true;
 }
