@@ -16,16 +16,20 @@ struct fg_chan {
     void *drop_ud;
 };
 
-static int put(fg_chan *c, fg_item *it)
+static int dispose(fg_chan *c, int r, const fg_item *back)
 {
-    fg_item back;
-    int r = fg__queue_push(c->q, it, &back);
     if (r == 1) {
         if (c->drop)
-            c->drop(back.data, back.size, c->drop_ud);
+            c->drop(back->data, back->size, c->drop_ud);
         r = 0;
     }
     return r;
+}
+
+static int put(fg_chan *c, fg_item *it)
+{
+    fg_item back;
+    return dispose(c, fg__queue_push(c->q, it, &back), &back);
 }
 
 static void arm(fg_chan *c)
@@ -143,17 +147,18 @@ int fg_chan_send_(fg_chan *c, void *data, size_t size, fg_time deadline)
     ENTRY(c, "fg_chan_send")
     if (FG_UNLIKELY(c->closed))
         return fg__misuse("fg_chan_send", -EPIPE, "the channel is closed");
-    fg_item it = {data, size, 0, 0, 0};
     if (FG_LIKELY(!c->senders.head && fg__por_quiet() && !t->cancelled)) {
-        int r = put(c, &it);
+        fg_item back;
+        int r = fg__queue_put(c->q, data, size, &back);
         if (FG_LIKELY(r != -ENOBUFS)) {
             if (c->receivers.head)
                 settle(c);
-            return r;
+            return dispose(c, r, &back);
         }
     } else if (fg__por()) {
         fg__idle_hook(&c->send_hook);
     }
+    fg_item it = {data, size, 0, 0, 0};
     t->wait_data = &it;
     return fg__wait(&c->senders, deadline, "fg_chan_send");
 }
@@ -187,10 +192,15 @@ int fg_chan_recv_(fg_chan *c, void **data, size_t *size, fg_time deadline)
     ENTRY(c, "fg_chan_recv")
     fg_item it;
     if (FG_LIKELY(!c->receivers.head && fg__por_quiet() && !t->cancelled)) {
-        if (fg__queue_pop(c->q, &it) == 0) {
+        void *d;
+        size_t n;
+        if (fg__queue_take(c->q, &d, &n) == 0) {
             if (c->senders.head)
                 settle(c);
-            give(&it, data, size);
+            if (data)
+                *data = d;
+            if (size)
+                *size = n;
             return 0;
         }
     } else if (fg__por() && fg_queue_ready_at(c->q) <= S->wheel.now) {

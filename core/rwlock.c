@@ -61,11 +61,20 @@ static void grant_writer(fg_rwlock *l, struct task *t)
     fg__wake(t, 0);
 }
 
-static struct task *nth_writer(const fg_rwlock *l, uint64_t k)
+/* The k-th option in arrival order, where all readers count as one option at
+ * the first reader's place: a writer, or NULL for the readers. */
+static struct task *nth_option(const fg_rwlock *l, uint64_t k)
 {
-    for (struct task *t = l->waiters.head; t; t = t->wq_next)
-        if (t->wait_data == WRITE && k-- == 0)
-            return t;
+    bool readers_seen = false;
+    for (struct task *t = l->waiters.head; t; t = t->wq_next) {
+        if (t->wait_data == READ) {
+            if (readers_seen)
+                continue;
+            readers_seen = true;
+        }
+        if (k-- == 0)
+            return t->wait_data == WRITE ? t : NULL;
+    }
     return NULL;
 }
 
@@ -100,11 +109,11 @@ static bool dispatch(fg_rwlock *l)
         grant_readers(l);
         return true;
     }
-    uint64_t k = fg_choose(writers + (readers > 0));
-    if (k == writers)
-        grant_readers(l);
+    struct task *w = nth_option(l, fg_choose(writers + (readers > 0)));
+    if (w)
+        grant_writer(l, w);
     else
-        grant_writer(l, nth_writer(l, k));
+        grant_readers(l);
     return true;
 }
 

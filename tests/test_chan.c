@@ -1,0 +1,328 @@
+/* Channels: order, back-pressure, try_ variants, deadlines, closing from
+ * either side, stages (latency, loss, eviction) inside a channel, several
+ * receivers under POR, and teardown. */
+#include "fugue.h"
+
+#include <criterion/criterion.h>
+#include <criterion/redirect.h>
+#include <string.h>
+
+static fg_chan *c;
+static intptr_t got[64];
+static int ngot;
+static fg_time at[64];
+
+static void drain(void *arg)
+{
+    (void)arg;
+    void *p;
+    size_t n;
+    while (fg_chan_recv(c, &p, &n, FG_FOREVER) == 0) {
+        cr_assert_eq(n, (size_t)(intptr_t)p);
+        at[ngot] = fg_now();
+        got[ngot++] = (intptr_t)p;
+    }
+}
+
+static void stream(void *arg)
+{
+    (void)arg;
+    c = fg_chan_bounded(2);
+    ngot = 0;
+    int id = fg_spawn(drain, NULL, .primary = true);
+    for (intptr_t v = 1; v <= 20; v++)
+        cr_assert_eq(fg_chan_send(c, (void *)v, (size_t)v, FG_FOREVER), 0);
+    cr_assert_eq(fg_chan_close(c), 0);
+    cr_assert_eq(fg_chan_close(c), -EALREADY);
+    cr_assert_eq(fg_join(id, FG_FOREVER), 0);
+}
+
+Test(chan, bounded_stream_in_order_under_every_strategy)
+{
+    fg_strategy s[] = {FG_POR, FG_FIFO, FG_RANDOM};
+    for (int k = 0; k < 3; k++)
+        for (uint64_t seed = 0; seed < 20; seed++) {
+            fg_opts o = {.strategy = s[k]};
+            fg_result r;
+            fg_run_seed(stream, NULL, &o, seed, &r);
+            cr_assert_eq(r.outcome, FG_PASS, "%s", r.report);
+            cr_assert_eq(ngot, 20);
+            for (int i = 0; i < 20; i++)
+                cr_assert_eq(got[i], i + 1);
+        }
+}
+
+static int rs[8];
+
+static void backpressure(void *arg)
+{
+    (void)arg;
+    c = fg_chan_bounded(1);
+    rs[0] = fg_chan_try_recv(c, NULL, NULL);
+    rs[1] = fg_chan_try_send(c, (void *)1, 1);
+    rs[2] = fg_chan_try_send(c, (void *)2, 2);
+    rs[3] = fg_chan_send(c, (void *)3, 3, fg_after(FG_MS));
+    cr_assert_eq(fg_now(), FG_MS);
+    void *p;
+    rs[4] = fg_chan_try_recv(c, &p, NULL);
+    cr_assert_eq((intptr_t)p, 1);
+    rs[5] = fg_chan_recv(c, &p, NULL, fg_after(FG_MS));
+    cr_assert_eq(fg_now(), 2 * FG_MS);
+}
+
+Test(chan, try_variants_and_deadlines)
+{
+    fg_result r;
+    fg_run_bytes(backpressure, NULL, NULL, NULL, 0, &r);
+    cr_assert_eq(r.outcome, FG_PASS, "%s", r.report);
+    cr_assert_eq(rs[0], -EAGAIN);
+    cr_assert_eq(rs[1], 0);
+    cr_assert_eq(rs[2], -EAGAIN);
+    cr_assert_eq(rs[3], -ETIMEDOUT);
+    cr_assert_eq(rs[4], 0);
+    cr_assert_eq(rs[5], -ETIMEDOUT);
+}
+
+static int blocked_send, blocked_recv, late_send;
+
+static void blocked_sender(void *arg)
+{
+    (void)arg;
+    blocked_send = fg_chan_send(c, (void *)9, 9, FG_FOREVER);  /* full: waits */
+}
+
+static void receiver_closes(void *arg)
+{
+    (void)arg;
+    c = fg_chan_bounded(1);
+    fg_chan_send(c, (void *)1, 1, FG_FOREVER);
+    int id = fg_spawn(blocked_sender, NULL, .name = "sender");
+    fg_sleep(FG_MS);
+    cr_assert_eq(fg_chan_close(c), 0);  /* the receiving side gives up */
+    fg_join(id, FG_FOREVER);
+    void *p;
+    cr_assert_eq(fg_chan_recv(c, &p, NULL, FG_FOREVER), 0, "what was queued is still delivered");
+    cr_assert_eq((intptr_t)p, 1);
+    blocked_recv = fg_chan_recv(c, &p, NULL, FG_FOREVER);
+    late_send = fg_chan_send(c, (void *)2, 2, FG_FOREVER);
+}
+
+Test(chan, close_wakes_senders_and_drains_receivers)
+{
+    cr_redirect_stderr();
+    fg_opts o = {.name = "main"};
+    fg_result r;
+    fg_run_bytes(receiver_closes, NULL, &o, NULL, 0, &r);
+    cr_assert_eq(r.outcome, FG_PASS, "%s", r.report);
+    cr_assert_eq(blocked_send, -EPIPE);
+    cr_assert_eq(blocked_recv, -EPIPE);
+    cr_assert_eq(late_send, -EPIPE);
+    fflush(stderr);
+    cr_assert_stderr_eq_str("fugue: task main: fg_chan_send: the channel is closed\n");
+}
+
+static void waiting_receivers(void *arg)
+{
+    (void)arg;
+    c = fg_chan_new(NULL);
+    int id = fg_spawn(drain, NULL, .primary = true);
+    fg_sleep(FG_MS);
+    fg_chan_close(c);  /* the sender's side: the parked receiver sees the end */
+    cr_assert_eq(fg_join(id, FG_FOREVER), 0);
+}
+
+Test(chan, close_ends_parked_receivers)
+{
+    ngot = 0;
+    fg_result r;
+    fg_run_bytes(waiting_receivers, NULL, NULL, NULL, 0, &r);
+    cr_assert_eq(r.outcome, FG_PASS, "%s", r.report);
+    cr_assert_eq(ngot, 0);
+}
+
+static void slow_link(void *arg)
+{
+    (void)arg;
+    c = fg_chan_new(fg_queue_latency(fg_queue_fifo(0, FG_REJECT_NEWEST), 5 * FG_MS, 0));
+    ngot = 0;
+    int id = fg_spawn(drain, NULL, .primary = true);
+    fg_chan_send(c, (void *)1, 1, FG_FOREVER);
+    fg_sleep(FG_MS);
+    fg_chan_send(c, (void *)2, 2, FG_FOREVER);
+    fg_chan_close(c);
+    fg_join(id, FG_FOREVER);
+}
+
+Test(chan, latency_stage_delays_delivery)
+{
+    fg_result r;
+    fg_run_bytes(slow_link, NULL, NULL, NULL, 0, &r);
+    cr_assert_eq(r.outcome, FG_PASS, "%s", r.report);
+    cr_assert_eq(ngot, 2);
+    cr_assert_eq(at[0], 5 * FG_MS);
+    cr_assert_eq(at[1], 6 * FG_MS);
+    cr_assert_eq(r.time, 6 * FG_MS);
+}
+
+static int dropped;
+static intptr_t dropped_v[8];
+
+static void on_drop(void *data, size_t size, void *ud)
+{
+    cr_assert_eq(ud, &dropped);
+    cr_assert_eq(size, (size_t)(intptr_t)data);
+    dropped_v[dropped++] = (intptr_t)data;
+}
+
+static void lossy_link(void *arg)
+{
+    (void)arg;
+    /* latency(loss(fifo(64))) is one channel */
+    c = fg_chan_new(fg_queue_latency(fg_queue_loss(fg_queue_fifo(64, FG_REJECT_NEWEST), 1, 2), FG_MS, 0));
+    fg_chan_on_drop(c, on_drop, &dropped);
+    ngot = dropped = 0;
+    int id = fg_spawn(drain, NULL, .primary = true);
+    for (intptr_t v = 1; v <= 4; v++)
+        cr_assert_eq(fg_chan_send(c, (void *)v, (size_t)v, FG_FOREVER), 0);
+    fg_chan_close(c);
+    fg_join(id, FG_FOREVER);
+}
+
+Test(chan, loss_stage_drops_from_the_choice_stream)
+{
+    static const uint8_t in[] = {0, 1, 1, 0};
+    fg_result r;
+    fg_run_bytes(lossy_link, NULL, NULL, in, sizeof in, &r);
+    cr_assert_eq(r.outcome, FG_PASS, "%s", r.report);
+    cr_assert_eq(ngot, 2);
+    cr_assert_eq(got[0], 1);
+    cr_assert_eq(got[1], 4);
+    cr_assert_eq(dropped, 2);
+    cr_assert_eq(dropped_v[0], 2);
+    cr_assert_eq(dropped_v[1], 3);
+}
+
+static void evicting(void *arg)
+{
+    (void)arg;
+    c = fg_chan_new(fg_queue_fifo(2, FG_EVICT_OLDEST));
+    fg_chan_on_drop(c, on_drop, &dropped);
+    ngot = dropped = 0;
+    for (intptr_t v = 1; v <= 5; v++)
+        cr_assert_eq(fg_chan_send(c, (void *)v, (size_t)v, FG_FOREVER), 0, "never blocks");
+    fg_chan_close(c);
+    drain(NULL);
+    cr_assert_eq(fg_queue_stats(fg_chan_queue(c))->evictions, 3);
+}
+
+Test(chan, eviction_hands_the_oldest_to_on_drop)
+{
+    fg_result r;
+    fg_run_bytes(evicting, NULL, NULL, NULL, 0, &r);
+    cr_assert_eq(r.outcome, FG_PASS, "%s", r.report);
+    cr_assert_eq(ngot, 2);
+    cr_assert_eq(got[0], 4);
+    cr_assert_eq(got[1], 5);
+    cr_assert_eq(dropped, 3);
+}
+
+static char who[8];
+
+static void named_receiver(void *arg)
+{
+    (void)arg;
+    void *p;
+    if (fg_chan_recv(c, &p, NULL, FG_FOREVER) == 0)
+        who[(intptr_t)p] = fg_name()[0];
+}
+
+static void two_receivers(void *arg)
+{
+    (void)arg;
+    c = fg_chan_new(NULL);
+    memset(who, 0, sizeof who);
+    fg_spawn(named_receiver, NULL, .name = "x", .primary = true);
+    fg_spawn(named_receiver, NULL, .name = "y", .primary = true);
+    fg_sleep(FG_MS);
+    fg_chan_send(c, (void *)0, 0, FG_FOREVER);
+    fg_chan_send(c, (void *)1, 0, FG_FOREVER);
+}
+
+static int outcomes[2];
+static bool count(const fg_result *r, void *ud)
+{
+    (void)ud;
+    cr_assert_eq(r->outcome, FG_PASS, "%s", r->report);
+    outcomes[who[0] == 'y']++;
+    return true;
+}
+
+Test(chan, por_chooses_which_parked_receiver_gets_the_item)
+{
+    fg_explore_stats st;
+    outcomes[0] = outcomes[1] = 0;
+    fg_explore(two_receivers, NULL, NULL, 0, count, NULL, &st);
+    cr_assert(st.complete);
+    cr_assert_eq(st.runs, 2);
+    cr_assert_eq(outcomes[0], 1);
+    cr_assert_eq(outcomes[1], 1);
+    fg_opts fifo = {.strategy = FG_FIFO};
+    fg_result r;
+    fg_run_bytes(two_receivers, NULL, &fifo, NULL, 0, &r);
+    cr_assert_str_eq(who, "xy", "FIFO: the first to wait is served first");
+}
+
+static int cancelled;
+static void forever_recv(void *arg)
+{
+    (void)arg;
+    cancelled = fg_chan_recv(c, NULL, NULL, FG_FOREVER);
+}
+
+static int destroy_r[2];
+static void teardown(void *arg)
+{
+    (void)arg;
+    c = fg_chan_new(NULL);
+    fg_spawn(forever_recv, NULL, .name = "reader");
+    fg_yield();
+    destroy_r[0] = fg_chan_destroy(c);
+    fg_chan *d = fg_chan_bounded(4);
+    fg_chan_send(d, NULL, 0, FG_FOREVER);
+    destroy_r[1] = fg_chan_destroy(d);  /* queued items are fine; waiters are not */
+}
+
+Test(chan, teardown_cancels_receivers_and_destroy_checks_waiters)
+{
+    cr_redirect_stderr();
+    fg_opts o = {.name = "main"};
+    fg_result r;
+    fg_run_bytes(teardown, NULL, &o, NULL, 0, &r);
+    cr_assert_eq(r.outcome, FG_PASS, "%s", r.report);
+    cr_assert_eq(cancelled, -ECANCELED);
+    cr_assert_eq(destroy_r[0], -EBUSY);
+    cr_assert_eq(destroy_r[1], 0);
+    fflush(stderr);
+    cr_assert_stderr_eq_str("fugue: task main: fg_chan_destroy: tasks wait on this channel (reader first)\n");
+}
+
+/* Many sims with channels, queues and locks leave nothing behind (LeakSanitizer checks the process). */
+static void busy(void *arg)
+{
+    (void)arg;
+    c = fg_chan_new(fg_queue_sojourn(fg_queue_prio(8, FG_EVICT_OLDEST)));
+    fg_rwlock *l = fg_rwlock_new();
+    fg_rwlock_rdlock(l, FG_FOREVER);
+    fg_spawn(forever_recv, NULL);
+    for (int i = 0; i < 100; i++)
+        fg_chan_try_send(c, NULL, 0);
+}
+
+Test(chan, repeated_sims_leave_nothing_behind)
+{
+    for (int i = 0; i < 200; i++) {
+        fg_result r;
+        fg_run_seed(busy, NULL, NULL, (uint64_t)i, &r);
+        cr_assert_eq(r.outcome, FG_PASS, "%s", r.report);
+    }
+}
