@@ -19,6 +19,8 @@ static void net_end(void *ud)
     NET->npairs = 0;
     NET->nhosts = 0;
     NET->nmon = 0;
+    NET->arrivals.queued = false;   /* the scheduler's idle list starts empty each sim */
+    NET->arr_head = NET->arr_tail = NULL;
     NET->on = false;
 }
 

@@ -54,6 +54,10 @@ struct sock {
     struct pkt *head, *tail;      /* received, not read yet */
     struct waitq readers;
     struct sock *host_next;       /* the host's sockets */
+    /* POR: datagrams that reached the socket this instant, queued in an order the input chooses */
+    struct pkt *arr_head, *arr_tail;
+    struct sock *arr_next;
+    bool arr_pending;
     fg_net_stats st;
 };
 
@@ -79,6 +83,8 @@ struct net {
     fg_net_hooks mon[NET_MAX_MONITORS];
     int nmon;
     fg_net_stats st;
+    struct idle_hook arrivals;    /* POR: orders same-instant arrivals once nothing is ready */
+    struct sock *arr_head, *arr_tail;
     const char *pcap_dir;         /* FUGUE_PCAP_DIR, read when the sim's network starts */
 };
 

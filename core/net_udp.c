@@ -139,6 +139,12 @@ int fg_udp_connect(int id, const char *addr)
 
 static void drop_queue(struct sock *s, fg_net_drop reason)
 {
+    /* arrivals not yet ordered go first: they would have been queued */
+    if (s->arr_head) {
+        s->arr_tail->next = s->head;
+        s->head = s->arr_head;
+        s->arr_head = s->arr_tail = NULL;
+    }
     while (s->head) {
         struct pkt *p = s->head;
         s->head = p->next;
@@ -162,6 +168,17 @@ int fg_udp_close(int id)
             *pp = s->host_next;
             break;
         }
+    if (s->arr_pending) {   /* out of the arrivals hook's list: the slot may be reused before it runs */
+        struct sock **pp = &NET->arr_head, *prev = NULL;
+        while (*pp != s) {
+            prev = *pp;
+            pp = &(*pp)->arr_next;
+        }
+        *pp = s->arr_next;
+        if (NET->arr_tail == s)
+            NET->arr_tail = prev;
+        s->arr_pending = false;
+    }
     drop_queue(s, FG_NET_DROP_CLOSED);
     while (fg__wake_first(&s->readers, -EBADF))
         ;
@@ -291,17 +308,13 @@ int fg_udp_send_msg(int id, fg_addr dst, const void *data, size_t len, unsigned 
 
 /* ---- receiving ---- */
 
-void fg__sock_deliver(struct sock *s, struct pkt *p)
+/* Into the receive queue, or dropped when the buffer is full. */
+static bool enqueue(struct sock *s, struct pkt *p)
 {
-    if (s->connected && (p->src.ip != s->peer.ip || p->src.port != s->peer.port)) {
-        fg__net_drop(FG_NET_DROP_UNREACHABLE, s);
-        fg__pkt_free(p);
-        return;
-    }
     if (s->rcv_bytes + p->len > s->rcvbuf) {
         fg__net_drop(FG_NET_DROP_RCVBUF, s);
         fg__pkt_free(p);
-        return;
+        return false;
     }
     p->next = NULL;
     if (s->tail)
@@ -312,7 +325,86 @@ void fg__sock_deliver(struct sock *s, struct pkt *p)
     s->rcv_bytes += p->len;
     NET->st.delivered++;
     s->st.delivered++;
-    fg__wake_first(&s->readers, 0);
+    return fg__wake_first(&s->readers, 0) != NULL;
+}
+
+static bool same_src(const struct pkt *a, const struct pkt *b)
+{
+    return a->src.ip == b->src.ip && a->src.port == b->src.port;
+}
+
+/* Datagrams from different senders landing in one socket in one instant
+ * contend for it: which goes first is a choice among the senders (each
+ * sender's own stay in order). One sender alone is no choice. */
+static bool settle(struct sock *s)
+{
+    bool woke = false;
+    while (s->arr_head) {
+        struct pkt *firsts[16];
+        unsigned n = 0;
+        for (struct pkt *p = s->arr_head; p && n < 16; p = p->next) {
+            unsigned k = 0;
+            while (k < n && !same_src(firsts[k], p))
+                k++;
+            if (k == n)
+                firsts[n++] = p;
+        }
+        struct pkt *p = firsts[n > 1 ? fg_choose(n) : 0];
+        struct pkt **pp = &s->arr_head, *prev = NULL;
+        while (*pp != p) {
+            prev = *pp;
+            pp = &(*pp)->next;
+        }
+        *pp = p->next;
+        if (s->arr_tail == p)
+            s->arr_tail = prev;
+        woke |= enqueue(s, p);
+    }
+    return woke;
+}
+
+static bool arrivals(struct idle_hook *h)
+{
+    (void)h;
+    bool woke = false;
+    while (NET->arr_head) {
+        struct sock *s = NET->arr_head;
+        NET->arr_head = s->arr_next;
+        s->arr_pending = false;
+        woke |= settle(s);
+    }
+    NET->arr_tail = NULL;
+    return woke;
+}
+
+void fg__sock_deliver(struct sock *s, struct pkt *p)
+{
+    if (s->connected && (p->src.ip != s->peer.ip || p->src.port != s->peer.port)) {
+        fg__net_drop(FG_NET_DROP_UNREACHABLE, s);
+        fg__pkt_free(p);
+        return;
+    }
+    if (S->o.strategy != FG_POR) {
+        enqueue(s, p);
+        return;
+    }
+    p->next = NULL;
+    if (s->arr_tail)
+        s->arr_tail->next = p;
+    else
+        s->arr_head = p;
+    s->arr_tail = p;
+    if (!s->arr_pending) {
+        s->arr_pending = true;
+        s->arr_next = NULL;
+        if (NET->arr_tail)
+            NET->arr_tail->arr_next = s;
+        else
+            NET->arr_head = s;
+        NET->arr_tail = s;
+    }
+    NET->arrivals.run = arrivals;
+    fg__idle_hook(&NET->arrivals);
 }
 
 static struct pkt *pop(struct sock *s)
