@@ -22,6 +22,7 @@ static void usage(const fg_target *t, const char *prog, FILE *f)
             "                                 shrink a failing input that keeps failing the same way\n"
             "  check-determinism [FILE...] [--iterations N]\n"
             "                                 run twice, compare trace hashes\n"
+            "  info                           the target's name, file, strategy and planted bug\n"
             "\n"
             "  random and exhaustive save a failing input as DIR/crash-<hash>, DIR being\n"
             "  --crash-dir, $FUGUE_CRASH_DIR or corpus/%s (--no-save: don't). FUGUE_SEED sets\n"
@@ -47,6 +48,13 @@ int fg_target_main(const fg_target *t, int argc, char **argv)
         return fg__exhaustive_main(t, prog, n, a);
     if (!strcmp(cmd, "minimize"))
         return fg__minimize_main(t, prog, n, a);
+    if (!strcmp(cmd, "info")) {
+        static const char *strategies[] = {"por", "fifo", "random"};
+        printf("name: %s\nfile: %s\nstrategy: %s\nexpect: %s\nfind_within: %llu\n", t->name, t->file,
+               (unsigned)t->strategy < 3 ? strategies[t->strategy] : "?", fg_outcome_name(t->expect),
+               (unsigned long long)t->find_within);
+        return 0;
+    }
     if (!strcmp(cmd, "check-determinism"))
         return fg__determinism_main(t, prog, n, a);
     /* like a fuzzer binary: files and folders alone mean replay */

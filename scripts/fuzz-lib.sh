@@ -1,0 +1,48 @@
+# Shared by scripts/fuzz, ci-fuzz, replay, minimize: the clang build that has
+# every engine, and the environment AFL++ needs (no hand steps).
+# shellcheck shell=bash
+FUGUE_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BUILD=${FUGUE_FUZZ_BUILD:-build/fuzzing}
+export FUGUE_BUILD_DIR=$BUILD
+
+# fuzz_build [ninja targets...]: configures build/fuzzing with clang once, then builds
+fuzz_build() {
+  cd "$FUGUE_ROOT" || exit 2
+  if [ ! -f "$BUILD/build.ninja" ]; then
+    CC=${CC:-clang} meson setup "$BUILD" -Dtests=false -Dbench=false -Dfuzzers=auto >"$BUILD.setup.log" 2>&1 \
+      || { cat "$BUILD.setup.log"; echo "fugue: meson setup failed" >&2; exit 2; }
+  fi
+  ninja -C "$BUILD" "$@" >"$BUILD.build.log" 2>&1 \
+    || { tail -40 "$BUILD.build.log"; echo "fugue: build failed" >&2; exit 2; }
+}
+
+# every target under fuzz/, by name
+fuzz_targets() {
+  sed -n "s/^FG_TARGET(\([a-zA-Z0-9_]*\).*/\1/p" "$FUGUE_ROOT"/fuzz/*.c | sort
+}
+
+# AFL++ without root or hand steps: no CPU governor check, no core_pattern
+# check, no curses UI, affinity only if a core is free.
+afl_env() {
+  export AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_NO_UI=1 AFL_TRY_AFFINITY=1
+  export AFL_SKIP_BIN_CHECK=1 AFL_QUIET=1 AFL_NO_WARN_INSTABILITY=1 AFL_IGNORE_UNKNOWN_ENVS=1
+}
+
+# seconds from 90, 90s, 5m, 4h
+to_seconds() {
+  case $1 in
+    *h) echo $((${1%h} * 3600)) ;;
+    *m) echo $((${1%m} * 60)) ;;
+    *s) echo "${1%s}" ;;
+    *) echo "$1" ;;
+  esac
+}
+
+# libFuzzer (clang 14) leaks its own C++ objects at exit (we are C: nothing of ours
+# comes from operator new); LeakSanitizer must not call that a crash. Leaks
+# inside runs are still reported.
+lsan_env() {
+  mkdir -p "$FUGUE_ROOT/out"
+  printf 'leak:fuzzer::FuzzerDriver\nleak:libstdc++.so\n' >"$FUGUE_ROOT/out/lsan.supp"
+  export LSAN_OPTIONS=suppressions=$FUGUE_ROOT/out/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}
+}

@@ -1,0 +1,226 @@
+/* The harness: the registry, saved inputs, and the engines seen from outside —
+ * the same input gives the same trace hash in the driver, the other
+ * compiler's driver, libFuzzer (ASan and plain) and AFL++ binaries; random
+ * mode saves a failure with its replay command; minimize shrinks it. */
+#include "fugue/target.h"
+
+#include <criterion/criterion.h>
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static char tmp[256];
+
+static void make_tmp(void)
+{
+    snprintf(tmp, sizeof tmp, "/tmp/fugue-test-harness-XXXXXX");
+    cr_assert(mkdtemp(tmp));
+}
+
+static void remove_tmp(void)
+{
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp);
+    cr_expect_eq(system(cmd), 0);
+}
+
+/* Runs a shell command; returns its exit status, its output (stdout and stderr) in out. */
+static int run(char *out, size_t n, const char *fmt, ...) FG_PRINTF(3, 4);
+static int run(char *out, size_t n, const char *fmt, ...)
+{
+    char cmd[8192];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(cmd, sizeof cmd, fmt, ap);
+    va_end(ap);
+    strncat(cmd, " 2>&1", sizeof cmd - strlen(cmd) - 1);
+    FILE *p = popen(cmd, "r");
+    cr_assert(p, "popen %s", cmd);
+    size_t len = fread(out, 1, n - 1, p);
+    out[len] = 0;
+    int st = pclose(p);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+/* The first "hash <16 hex>" in s, or 0 */
+static uint64_t hash_in(const char *s)
+{
+    const char *h = strstr(s, "hash ");
+    return h ? strtoull(h + 5, NULL, 16) : 0;
+}
+
+static void write_file(const char *path, const uint8_t *d, size_t n)
+{
+    FILE *f = fopen(path, "wb");
+    cr_assert(f);
+    cr_assert_eq(fwrite(d, 1, n, f), n);
+    fclose(f);
+}
+
+static const char *bin(void)
+{
+    const char *b = getenv("FUGUE_FUZZ_BIN");
+    cr_assert(b, "FUGUE_FUZZ_BIN names build/fuzz (meson sets it)");
+    return b;
+}
+
+Test(harness, registry_in_name_order)
+{
+    fg_target *t = fg_targets();
+    cr_assert(t);
+    for (; t->next; t = t->next)
+        cr_expect_lt(strcmp(t->name, t->next->name), 0, "%s before %s", t->name, t->next->name);
+    cr_expect_null(fg_target_find("no_such_target"));
+    fg_target *lu = fg_target_find("lost_update");
+    cr_assert(lu);
+    fg_target_register(lu);   /* registering twice changes nothing */
+    int n = 0;
+    for (t = fg_targets(); t; t = t->next)
+        n += t == lu;
+    cr_expect_eq(n, 1);
+    fg_opts o = fg_target_opts(lu);
+    cr_expect_eq(o.strategy, FG_RANDOM);
+    cr_expect_str_eq(o.name, "lost_update");
+}
+
+Test(harness, save_input_writes_exact_bytes, .init = make_tmp, .fini = remove_tmp)
+{
+    char dir[512], path[1024];
+    snprintf(dir, sizeof dir, "%s/a/b", tmp);
+    const uint8_t data[] = {0, 1, 2, 255, 0};
+    cr_assert_eq(fg_save_input(dir, 0x1234abcdull, data, sizeof data, path, sizeof path), 0);
+    char want[1024];
+    snprintf(want, sizeof want, "%s/crash-000000001234abcd", dir);
+    cr_expect_str_eq(path, want);
+    FILE *f = fopen(path, "rb");
+    cr_assert(f);
+    uint8_t back[16];
+    size_t n = fread(back, 1, sizeof back, f);
+    fclose(f);
+    cr_expect_eq(n, sizeof data);
+    cr_expect_arr_eq(back, data, sizeof data);
+    cr_expect_lt(fg_save_input("/proc/no/such/dir", 1, data, 1, path, sizeof path), 0);
+}
+
+/* The inputs the engines are compared on: every corpus file and a few
+ * pseudo-random byte strings, for every target. */
+Test(harness, same_hash_in_every_engine, .init = make_tmp, .fini = remove_tmp, .timeout = 240)
+{
+    const char *engines = getenv("FUGUE_ENGINES");   /* "libfuzzer,libfuzzer-plain,afl,gcc" ... */
+    cr_assert(engines, "FUGUE_ENGINES lists the built engines (meson sets it)");
+    const char *corpus = getenv("FUGUE_CORPUS");
+    uint64_t x = 0x9e3779b97f4a7c15ull;
+    int compared = 0;
+    static char out[1 << 16];
+    for (fg_target *t = fg_targets(); t; t = t->next) {
+        char files[16][2048];
+        int nf = 0;
+        for (int i = 0; i < 4; i++, nf++) {
+            uint8_t d[64];
+            size_t n = i * 20;
+            for (size_t k = 0; k < n; k++) {
+                x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+                d[k] = (uint8_t)x;
+            }
+            snprintf(files[nf], sizeof files[nf], "%s/%s-%d", tmp, t->name, i);
+            write_file(files[nf], d, n);
+        }
+        char dir[1024];
+        snprintf(dir, sizeof dir, "%s/%s", corpus, t->name);
+        DIR *dp = opendir(dir);
+        for (struct dirent *e; dp && (e = readdir(dp)) && nf < 16;)
+            if (e->d_name[0] != '.')
+                snprintf(files[nf++], sizeof files[0], "%s/%s", dir, e->d_name);
+        if (dp)
+            closedir(dp);
+        for (int i = 0; i < nf; i++) {
+            FILE *f = fopen(files[i], "rb");
+            cr_assert(f);
+            uint8_t d[4096];
+            size_t n = fread(d, 1, sizeof d, f);
+            fclose(f);
+            fg_opts o = fg_target_opts(t);
+            o.return_on_failure = o.quiet = true;
+            fg_result r;
+            cr_assert_eq(fg_run_bytes(t->body, NULL, &o, d, n, &r), 0);
+            uint64_t want = r.hash;
+            run(out, sizeof out, "'%s/%s' replay '%s'", bin(), t->name, files[i]);
+            cr_expect_eq(hash_in(out), want, "driver, %s on %s: %s", t->name, files[i], out);
+            char list[256];
+            snprintf(list, sizeof list, "%s", engines);
+            for (char *e = strtok(list, ","); e; e = strtok(NULL, ",")) {
+                if (!strncmp(e, "libfuzzer", 9))
+                    run(out, sizeof out, "FUGUE_PRINT_HASH=1 ASAN_OPTIONS=detect_leaks=0 '%s/%s-%s' '%s'", bin(),
+                        t->name, e, files[i]);
+                else if (!strcmp(e, "afl"))
+                    run(out, sizeof out, "FUGUE_PRINT_HASH=1 '%s/%s-afl' < '%s'", bin(), t->name, files[i]);
+                else
+                    run(out, sizeof out, "'%s/fugue-targets-%s' %s replay '%s'", bin(), e, t->name, files[i]);
+                cr_expect_eq(hash_in(out), want, "%s, %s on %s: %.2000s", e, t->name, files[i], out);
+                compared++;
+            }
+        }
+    }
+    cr_expect_gt(compared, 0, "at least one other engine or compiler was built");
+}
+
+Test(harness, random_saves_the_failure_and_its_replay_command, .init = make_tmp, .fini = remove_tmp)
+{
+    static char out[1 << 16];
+    int st = run(out, sizeof out, "'%s/lost_update' random --crash-dir '%s/crashes'", bin(), tmp);
+    cr_assert_eq(st, 1, "a failing random run exits 1: %s", out);
+    char *saved = strstr(out, "input saved: ");
+    cr_assert(saved, "%s", out);
+    char path[1024];
+    cr_assert_eq(sscanf(saved, "input saved: %1023s", path), 1);
+    char want[2048];
+    snprintf(want, sizeof want, "replay: %s/lost_update replay %s", bin(), path);
+    cr_expect(strstr(out, want), "the replay command is printed: %s", out);
+    const char *name = strrchr(path, '/') + 1;
+    cr_assert_eq(strncmp(name, "crash-", 6), 0);
+    uint64_t h = strtoull(name + 6, NULL, 16);
+    /* the printed command replays the failure */
+    st = run(out, sizeof out, "'%s/lost_update' replay '%s'", bin(), path);
+    cr_expect_eq(st, 1);
+    cr_expect(strstr(out, "assertion failed: counter"), "%s", out);
+    cr_expect_eq(hash_in(strstr(out, ": assertion hash") ? strstr(out, ": assertion hash") : out), h,
+                 "the file is named by the trace hash it replays: %s", out);
+    st = run(out, sizeof out, "'%s/lost_update' replay --trace '%s'", bin(), path);
+    cr_expect(strstr(out, "worker_2 (group main) resumes from fg_yield"), "--trace tells the story: %s", out);
+
+    /* minimize keeps the failure and does not grow the input */
+    char min[1100];
+    snprintf(min, sizeof min, "%s.min", path);
+    st = run(out, sizeof out, "'%s/lost_update' minimize '%s' -o '%s'", bin(), path, min);
+    cr_expect_eq(st, 0, "%s", out);
+    struct stat a, b;
+    cr_assert_eq(stat(path, &a), 0);
+    cr_assert_eq(stat(min, &b), 0);
+    cr_expect_leq(b.st_size, a.st_size);
+    st = run(out, sizeof out, "'%s/lost_update' replay '%s'", bin(), min);
+    cr_expect_eq(st, 1);
+    cr_expect(strstr(out, "assertion failed: counter"), "%s", out);
+}
+
+Test(harness, exhaustive_counts_and_determinism)
+{
+    static char out[1 << 14];
+    int st = run(out, sizeof out, "'%s/mailbox' exhaustive --max-runs 25", bin());
+    cr_expect_eq(st, 0, "%s", out);
+    cr_expect(strstr(out, "exhaustive: 25 schedules (stopped at --max-runs), 0 failures"), "%s", out);
+    st = run(out, sizeof out, "'%s/lost_update' exhaustive --no-save", bin());
+    cr_expect_eq(st, 1, "%s", out);
+    cr_expect(strstr(out, "stopped at the first failure"), "%s", out);
+    st = run(out, sizeof out, "'%s/mailbox' check-determinism --iterations 20", bin());
+    cr_expect_eq(st, 0, "%s", out);
+    cr_expect(strstr(out, "check-determinism: 21 inputs, 0 nondeterministic"), "%s", out);
+    st = run(out, sizeof out, "'%s/mailbox' --help", bin());
+    cr_expect_eq(st, 0);
+    cr_expect(strstr(out, "replay") && strstr(out, "random") && strstr(out, "exhaustive"), "%s", out);
+    st = run(out, sizeof out, "'%s/mailbox' frobnicate", bin());
+    cr_expect_eq(st, 2, "an unknown command is a usage error");
+}
