@@ -160,7 +160,15 @@ extern struct sim fg__sim;
 #define S (&fg__sim)
 
 /* sched.c */
-void fg__ready(struct task *t);
+void fg__rq_grow(void);
+/* Appends t to the ready ring (wake order). */
+static inline void fg__ready(struct task *t)
+{
+    if (FG_UNLIKELY(S->rq_len == S->rq_cap))
+        fg__rq_grow();
+    t->state = T_READY;
+    S->rq[(S->rq_head + S->rq_len++) & (S->rq_cap - 1)] = t;
+}
 /* Picks the next task (advancing time, detecting deadlock) and switches to it. */
 void fg__schedule(void);
 /* Where a task lands after each switch: frees the last zombie stack, counts the step. */
@@ -219,7 +227,22 @@ static inline uint64_t fg__mix(uint64_t h, uint64_t x)
     h ^= x + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
     return h * 0xff51afd7ed558ccdull;
 }
-void fg__trace_step(struct task *t);
+void fg__trace_hook(struct task *t);
+/* Folds a step into the trace hash and the ring of last steps. */
+static inline void fg__trace_step(struct task *t)
+{
+    fg_time now = S->wheel.now;
+    S->hash = fg__mix(S->hash, ((uint64_t)(uint32_t)t->id << 32) ^ (uint64_t)now);
+    struct steprec *r = &S->last[S->steps % LAST_STEPS];
+    r->index = S->steps;
+    r->time = now;
+    r->task = t->id;
+    r->call = t->call;
+    r->file = t->file;
+    r->line = t->line;
+    if (FG_UNLIKELY(S->o.on_step != NULL))
+        fg__trace_hook(t);
+}
 void fg__report_last_steps(void);
 
 /* fail.c */

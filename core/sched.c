@@ -8,22 +8,18 @@
 #include <sanitizer/common_interface_defs.h>
 #endif
 
-void fg__ready(struct task *t)
+void fg__rq_grow(void)
 {
-    if (FG_UNLIKELY(S->rq_len == S->rq_cap)) {
-        uint32_t cap = S->rq_cap ? S->rq_cap * 2 : 64;
-        struct task **rq = malloc(cap * sizeof *rq);
-        if (!rq)
-            fg__fail(FG_FAIL_CRASH, "out of memory growing the ready queue");
-        for (uint32_t i = 0; i < S->rq_len; i++)
-            rq[i] = S->rq[(S->rq_head + i) & (S->rq_cap - 1)];
-        free(S->rq);
-        S->rq = rq;
-        S->rq_cap = cap;
-        S->rq_head = 0;
-    }
-    t->state = T_READY;
-    S->rq[(S->rq_head + S->rq_len++) & (S->rq_cap - 1)] = t;
+    uint32_t cap = S->rq_cap ? S->rq_cap * 2 : 64;
+    struct task **rq = malloc(cap * sizeof *rq);
+    if (!rq)
+        fg__fail(FG_FAIL_CRASH, "out of memory growing the ready queue");
+    for (uint32_t i = 0; i < S->rq_len; i++)
+        rq[i] = S->rq[(S->rq_head + i) & (S->rq_cap - 1)];
+    free(S->rq);
+    S->rq = rq;
+    S->rq_cap = cap;
+    S->rq_head = 0;
 }
 
 static struct task *take(uint32_t i)
@@ -35,6 +31,14 @@ static struct task *take(uint32_t i)
         S->rq[(S->rq_head + i) & mask] = S->rq[(S->rq_head + i - 1) & mask];
     S->rq_head = (S->rq_head + 1) & mask;
     S->rq_len--;
+    /* start fetching the next tasks' stacks while this one runs: with many
+     * tasks each switch would otherwise wait on a TLB and a cache miss */
+    if (S->rq_len > 1) {
+        __builtin_prefetch(S->rq[(S->rq_head + 1) & mask]);
+#ifndef FG_UCONTEXT
+        __builtin_prefetch(S->rq[S->rq_head & mask]->ctx.sp);
+#endif
+    }
     return t;
 }
 
@@ -79,17 +83,7 @@ static struct task *pick(void)
             uint32_t i = 0;
             if (S->o.strategy == FG_RANDOM && S->rq_len > 1)
                 i = (uint32_t)fg_choose(S->rq_len);
-            struct task *t = take(i);
-            /* start fetching the next tasks' stacks while this one runs: with
-             * many tasks each switch would otherwise wait on a TLB and cache miss */
-            if (S->rq_len > 1) {
-                uint32_t mask = S->rq_cap - 1;
-                __builtin_prefetch(S->rq[(S->rq_head + 1) & mask]);
-#ifndef FG_UCONTEXT
-                __builtin_prefetch(S->rq[S->rq_head & mask]->ctx.sp);
-#endif
-            }
-            return t;
+            return take(i);
         }
         if (S->idle_head && run_idle())
             continue;
@@ -128,7 +122,7 @@ static void switch_to(struct task *from, struct task *to)
 #endif
 }
 
-void fg__resumed(struct task *t)
+static inline __attribute__((always_inline)) void resumed(struct task *t)
 {
     if (S->zombie) {
         fg__stack_put(S->zombie);
@@ -145,18 +139,39 @@ void fg__resumed(struct task *t)
     fg__trace_step(t);
 }
 
+void fg__resumed(struct task *t)
+{
+    resumed(t);
+}
+
 void fg__schedule(void)
 {
     struct task *self = S->cur;
-    struct task *next = pick();
-    if (next == self) {
-        fg__resumed(self);
-        return;
-    }
-    switch_to(self, next);
-    /* back on self's stack, or on main's when the sim is over */
-    if (self)
-        fg__resumed(self);
+    struct task *next;
+    /* the common case without a call: a task is ready and the strategy takes the first */
+    if (FG_LIKELY(S->rq_len == 1 || (S->rq_len && S->o.strategy != FG_RANDOM)))
+        next = take(0);
+    else
+        next = pick();
+    if (next != self)
+        switch_to(self, next);
+    /* back on self's stack */
+    resumed(self);
+}
+
+int fg_yield_(void)
+{
+    struct task *t = S->cur;
+    if (FG_UNLIKELY(!S->active || !t))
+        return fg__misuse("fg_yield", -EPERM, "called outside a running sim");
+    if (FG_UNLIKELY(t->cancelled))
+        fg__cancel_point(t);
+    t->call = "fg_yield";
+    t->file = fg__file;
+    t->line = fg__line;
+    fg__ready(t);
+    fg__schedule();
+    return t->cancelled ? -ECANCELED : 0;
 }
 
 /* Called from fg_run on the main context: runs the sim until no task is left. */

@@ -251,21 +251,6 @@ void fg__cancel_all(void)
 
 /* ---- the task API ---- */
 
-int fg_yield_(void)
-{
-    struct task *t = fg__current("fg_yield");
-    if (!t)
-        return -EPERM;
-    if (FG_UNLIKELY(t->cancelled))
-        fg__cancel_point(t);
-    t->call = "fg_yield";
-    t->file = fg__file;
-    t->line = fg__line;
-    fg__ready(t);
-    fg__schedule();
-    return t->cancelled ? -ECANCELED : 0;
-}
-
 int fg_sleep_until_(fg_time when)
 {
     struct task *t = fg__current("fg_sleep");

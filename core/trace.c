@@ -1,22 +1,12 @@
-/* The trace: every step folded into a hash that identifies the run, the last
- * few kept for failure reports, and each one shown to on_step if asked. */
+/* The trace: each step is folded into a hash that identifies the run and
+ * kept among the last few for reports (fg__trace_step, inline in the hot
+ * path); here, the slow parts: on_step and printing. */
 #include "internal.h"
 
-void fg__trace_step(struct task *t)
+void fg__trace_hook(struct task *t)
 {
-    fg_time now = S->wheel.now;
-    S->hash = fg__mix(S->hash, ((uint64_t)(uint32_t)t->id << 32) ^ (uint64_t)now);
-    struct steprec *r = &S->last[S->steps % LAST_STEPS];
-    r->index = S->steps;
-    r->time = now;
-    r->task = t->id;
-    r->call = t->call;
-    r->file = t->file;
-    r->line = t->line;
-    if (FG_UNLIKELY(S->o.on_step != NULL)) {
-        fg_step s = {S->steps, now, t->id, t->name, S->groups[t->group], t->call, t->file, t->line};
-        S->o.on_step(&s, S->o.ud);
-    }
+    fg_step s = {S->steps, S->wheel.now, t->id, t->name, S->groups[t->group], t->call, t->file, t->line};
+    S->o.on_step(&s, S->o.ud);
 }
 
 void fg__fmt_time(char *buf, size_t n, fg_time t)
