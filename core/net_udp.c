@@ -2,6 +2,7 @@
  * ECN), receive with a deadline (with GRO), bounded buffers, close. Socket
  * numbers are small integers, the lowest free one first, as file descriptors. */
 #include "net.h"
+#include "por.h"
 
 #include <stdlib.h>
 
@@ -325,7 +326,11 @@ static bool enqueue(struct sock *s, struct pkt *p)
     s->rcv_bytes += p->len;
     NET->st.delivered++;
     s->st.delivered++;
-    return fg__wake_first(&s->readers, 0) != NULL;
+    /* readers waiting on one socket contend for the datagram: under POR which one gets it is a choice */
+    struct task *t = fg__por_pick(&s->readers);
+    if (t)
+        fg__wake(t, 0);
+    return t != NULL;
 }
 
 static bool same_src(const struct pkt *a, const struct pkt *b)

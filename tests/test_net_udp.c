@@ -172,6 +172,51 @@ Test(net_udp, por_keeps_each_senders_order)
     cr_assert_eq(st.runs, 3);
 }
 
+static int shared_sock, got_by[2];
+
+static void shared_reader(void *arg)
+{
+    char buf[4];
+    if (fg_udp_recv(shared_sock, buf, sizeof buf, fg_after(FG_SEC)) == 1)
+        got_by[(intptr_t)arg]++;
+}
+
+static void two_readers(void *arg)
+{
+    (void)arg;
+    shared_sock = fg_udp_bind("localhost:1");
+    int tx = fg_udp_bind("localhost:2");
+    got_by[0] = got_by[1] = 0;
+    int a = fg_spawn(shared_reader, (void *)(intptr_t)0), b = fg_spawn(shared_reader, (void *)(intptr_t)1);
+    fg_sleep(FG_MS);
+    fg_udp_send_to(tx, "localhost:1", "x", 1);
+    fg_join(a, FG_FOREVER);
+    fg_join(b, FG_FOREVER);
+}
+
+static int winners;
+
+static bool count_winner(const fg_result *r, void *ud)
+{
+    (void)ud;
+    cr_assert_eq(r->outcome, FG_PASS, "%s", r->report);
+    cr_assert_eq(got_by[0] + got_by[1], 1);
+    winners |= got_by[0] ? 1 : 2;
+    return true;
+}
+
+Test(net_udp, por_chooses_which_waiting_reader_gets_the_datagram)
+{
+    fg_opts o = quiet;
+    o.strategy = FG_POR;
+    fg_explore_stats st;
+    winners = 0;
+    cr_assert_eq(fg_explore(two_readers, NULL, &o, 100, count_winner, NULL, &st), 0);
+    cr_assert(st.complete);
+    cr_assert_eq(st.runs, 2);
+    cr_assert_eq(winners, 3);
+}
+
 /* ---- addresses and binding ---- */
 
 /* A task that only makes its group exist. */
