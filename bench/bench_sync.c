@@ -1,7 +1,9 @@
 /* Figures for sync: uncontended mutex, a bounded channel stream, a token
  * bounced over two channels (each under POR, the default, and FIFO), the
  * exhaustive counts of the POR scenarios, and how many seeded random runs it
- * takes to see every outcome of each. */
+ * takes to see every outcome of each. Times are the thread's CPU time (best
+ * of 3), so a loaded machine skews them less; a task-switch baseline is
+ * measured in the same run since every blocking hand-off costs one switch. */
 #include "fugue.h"
 
 #include <stdio.h>
@@ -11,7 +13,7 @@
 static double now_s(void)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
@@ -38,10 +40,27 @@ static void locker(void *arg)
     }
 }
 
+/* ---- baseline: one task switch ---- */
+
+#define SWITCHES 2000000
+static void yielder(void *arg)
+{
+    (void)arg;
+    for (int i = 0; i < SWITCHES / 2; i++)
+        fg_yield();
+}
+static void two_yielders(void *arg)
+{
+    (void)arg;
+    fg_spawn(yielder, NULL, .primary = true);
+    fg_spawn(yielder, NULL, .primary = true);
+}
+
 /* ---- a stream through a bounded channel ---- */
 
 #define MSGS 1000000
 static fg_chan *ch[2];
+static bool single;   /* declare one sender, one receiver */
 static void producer(void *arg)
 {
     (void)arg;
@@ -60,6 +79,8 @@ static void stream(void *arg)
 {
     (void)arg;
     ch[0] = fg_chan_bounded(64);
+    if (single)
+        fg_chan_single(ch[0], FG_CHAN_ONE_SENDER | FG_CHAN_ONE_RECEIVER);
     fg_spawn(producer, NULL, .primary = true);
     fg_spawn(consumer, NULL, .primary = true);
 }
@@ -315,10 +336,14 @@ static void deadlock_runs(fg_strategy s)
 int main(void)
 {
     fg_strategy ss[] = {FG_POR, FG_FIFO};
+    printf("task switch baseline (fg_yield): %.2f ns\n", per_op(two_yielders, FG_FIFO, SWITCHES));
     for (int i = 0; i < 2; i++)
         printf("mutex uncontended lock+unlock %s: %.2f ns\n", sname(ss[i]), per_op(locker, ss[i], LOCKS));
     for (int i = 0; i < 2; i++)
         printf("channel cap 64 stream %s: %.2f ns/msg\n", sname(ss[i]), per_op(stream, ss[i], MSGS));
+    single = true;
+    printf("channel cap 64 stream por declared single: %.2f ns/msg\n", per_op(stream, FG_POR, MSGS));
+    single = false;
     for (int i = 0; i < 2; i++)
         printf("token over two channels %s: %.2f ns/hand-off\n", sname(ss[i]), per_op(bounce, ss[i], MSGS));
     scenario("mutex 3 contenders", mutex3);

@@ -12,6 +12,9 @@ struct fg_chan {
     struct idle_hook send_hook, recv_hook;
     struct timer ripe;        /* wakes receivers when the head item ripens */
     bool closed, dead;
+    bool one_sender, one_receiver;   /* declared: that side never contends */
+    bool timed;                      /* a latency stage: items may be unripe */
+    struct task *sender, *receiver;  /* the one task on a declared side */
     void (*drop)(void *data, size_t size, void *ud);
     void *drop_ud;
 };
@@ -34,6 +37,8 @@ static int put(fg_chan *c, fg_item *it)
 
 static void arm(fg_chan *c)
 {
+    if (!c->timed)
+        return;
     fg_time at = fg_queue_ready_at(c->q);
     if (at <= S->wheel.now || at == FG_FOREVER)
         return;
@@ -61,7 +66,7 @@ static bool settle(fg_chan *c)
             moved = true;
         }
         if (c->senders.head && !fg__queue_full(c->q)) {
-            if (fg__por()) {
+            if (fg__por() && !c->one_sender) {
                 fg__idle_hook(&c->send_hook);
             } else {
                 struct task *t = c->senders.head;
@@ -115,6 +120,7 @@ fg_chan *fg_chan_new(fg_queue *q)
         return NULL;
     memset(c, 0, sizeof *c);
     c->q = q;
+    c->timed = fg__queue_timed(q);
     c->send_hook.run = send_hook;
     c->recv_hook.run = recv_hook;
     c->ripe.fire = ripened;
@@ -137,6 +143,30 @@ void fg_chan_on_drop(fg_chan *c, void (*drop)(void *data, size_t size, void *ud)
     c->drop_ud = ud;
 }
 
+int fg_chan_single(fg_chan *c, unsigned flags)
+{
+    if (!fg__sync_entry(c, c && c->dead, "fg_chan_single"))
+        return c ? -EINVAL : -EPERM;
+    if (flags & ~(FG_CHAN_ONE_SENDER | FG_CHAN_ONE_RECEIVER))
+        return fg__misuse("fg_chan_single", -EINVAL, "unknown flags %#x", flags);
+    c->one_sender |= (flags & FG_CHAN_ONE_SENDER) != 0;
+    c->one_receiver |= (flags & FG_CHAN_ONE_RECEIVER) != 0;
+    return 0;
+}
+
+/* On a declared side: the first task claims it, any other is refused. */
+static bool solo(struct task **who, struct task *t, const char *call)
+{
+    if (FG_LIKELY(*who == t))
+        return true;
+    if (!*who) {
+        *who = t;
+        return true;
+    }
+    fg__misuse(call, -EPERM, "channel declared single, and %s uses that side", (*who)->name);
+    return false;
+}
+
 #define ENTRY(c, call)                                              \
     struct task *t = fg__sync_entry((c), (c) && (c)->dead, (call)); \
     if (FG_UNLIKELY(!t))                                            \
@@ -147,7 +177,16 @@ int fg_chan_send_(fg_chan *c, void *data, size_t size, fg_time deadline)
     ENTRY(c, "fg_chan_send")
     if (FG_UNLIKELY(c->closed))
         return fg__misuse("fg_chan_send", -EPIPE, "the channel is closed");
-    if (FG_LIKELY(!c->senders.head && fg__por_quiet() && !t->cancelled)) {
+    if (c->one_sender && !solo(&c->sender, t, "fg_chan_send"))
+        return -EPERM;
+    if (FG_LIKELY(!c->senders.head && (c->one_sender || fg__por_quiet()) && !t->cancelled)) {
+        if (c->receivers.head && fg__queue_pass(c->q)) {
+            /* an empty bare FIFO: straight to a waiting receiver, as a push and a pop would */
+            struct task *r = fg__por_pick(&c->receivers);
+            *(fg_item *)r->wait_data = (fg_item){data, size, 0, 0, 0};
+            fg__wake(r, 0);
+            return 0;
+        }
         fg_item back;
         int r = fg__queue_put(c->q, data, size, &back);
         if (FG_LIKELY(r != -ENOBUFS)) {
@@ -155,7 +194,7 @@ int fg_chan_send_(fg_chan *c, void *data, size_t size, fg_time deadline)
                 settle(c);
             return dispose(c, r, &back);
         }
-    } else if (fg__por()) {
+    } else if (fg__por() && !c->one_sender) {
         fg__idle_hook(&c->send_hook);
     }
     fg_item it = {data, size, 0, 0, 0};
@@ -168,6 +207,8 @@ int fg_chan_try_send(fg_chan *c, void *data, size_t size)
     ENTRY(c, "fg_chan_try_send")
     if (c->closed)
         return fg__misuse("fg_chan_try_send", -EPIPE, "the channel is closed");
+    if (c->one_sender && !solo(&c->sender, t, "fg_chan_try_send"))
+        return -EPERM;
     if (c->senders.head)
         return -EAGAIN;
     fg_item it = {data, size, 0, 0, 0};
@@ -191,7 +232,9 @@ int fg_chan_recv_(fg_chan *c, void **data, size_t *size, fg_time deadline)
 {
     ENTRY(c, "fg_chan_recv")
     fg_item it;
-    if (FG_LIKELY(!c->receivers.head && fg__por_quiet() && !t->cancelled)) {
+    if (c->one_receiver && !solo(&c->receiver, t, "fg_chan_recv"))
+        return -EPERM;
+    if (FG_LIKELY(!c->receivers.head && (c->one_receiver || fg__por_quiet()) && !t->cancelled)) {
         void *d;
         size_t n;
         if (fg__queue_take(c->q, &d, &n) == 0) {
@@ -203,7 +246,7 @@ int fg_chan_recv_(fg_chan *c, void **data, size_t *size, fg_time deadline)
                 *size = n;
             return 0;
         }
-    } else if (fg__por() && fg_queue_ready_at(c->q) <= S->wheel.now) {
+    } else if (fg__por() && !c->one_receiver && fg_queue_ready_at(c->q) <= S->wheel.now) {
         fg__idle_hook(&c->recv_hook);
     }
     if (c->closed && !fg_queue_len(c->q))
@@ -219,7 +262,8 @@ int fg_chan_recv_(fg_chan *c, void **data, size_t *size, fg_time deadline)
 int fg_chan_try_recv(fg_chan *c, void **data, size_t *size)
 {
     ENTRY(c, "fg_chan_try_recv")
-    (void)t;
+    if (c->one_receiver && !solo(&c->receiver, t, "fg_chan_try_recv"))
+        return -EPERM;
     fg_item it;
     if (c->receivers.head || fg__queue_pop(c->q, &it) < 0)
         return c->closed && !fg_queue_len(c->q) ? -EPIPE : -EAGAIN;

@@ -17,10 +17,3 @@ struct task *fg__por_pick_if(struct waitq *q, bool (*ok)(struct task *t, void *u
             return t;
     return NULL;
 }
-
-struct task *fg__por_pick(struct waitq *q)
-{
-    if (!fg__por() || !q->head || !q->head->wq_next)
-        return q->head;
-    return fg__por_pick_if(q, NULL, NULL);
-}

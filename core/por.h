@@ -18,10 +18,16 @@ static inline bool fg__por(void)
     return S->o.strategy == FG_POR;
 }
 
-/* The waiter that goes first: a choice among all of `q` under POR, its head otherwise. */
-struct task *fg__por_pick(struct waitq *q);
-/* Like fg__por_pick over the waiters for which ok(t, ud) holds; NULL if none. */
+/* Like fg__por_pick over the waiters for which ok(t, ud) holds (NULL: all); NULL if none. */
 struct task *fg__por_pick_if(struct waitq *q, bool (*ok)(struct task *t, void *ud), void *ud);
+
+/* The waiter that goes first: a choice among all of `q` under POR, its head otherwise. */
+static inline struct task *fg__por_pick(struct waitq *q)
+{
+    if (!fg__por() || !q->head || !q->head->wq_next)
+        return q->head;
+    return fg__por_pick_if(q, NULL, NULL);
+}
 
 void fg__hist_add(fg_hist *h, int64_t v);
 
@@ -31,6 +37,10 @@ int fg__queue_pop(fg_queue *q, fg_item *out);
 /* The same for a bare item, without building an fg_item on the way. */
 int fg__queue_put(fg_queue *q, void *data, size_t size, fg_item *back);
 int fg__queue_take(fg_queue *q, void **data, size_t *size);
+/* True when items can be unripe (a latency stage is in the stack). */
+bool fg__queue_timed(const fg_queue *q);
+/* An empty bare FIFO lets an item pass straight to a waiting receiver: counts it, returns true. */
+bool fg__queue_pass(fg_queue *q);
 /* A push would be refused for lack of room. */
 bool fg__queue_full(const fg_queue *q);
 

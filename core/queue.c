@@ -409,6 +409,23 @@ int fg__queue_put(fg_queue *q, void *data, size_t size, fg_item *back)
     return q->ops->push(q, &it, back);
 }
 
+bool fg__queue_timed(const fg_queue *q)
+{
+    for (; q; q = q->inner)
+        if (q->ops == &latency_ops)
+            return true;
+    return false;
+}
+
+bool fg__queue_pass(fg_queue *q)
+{
+    if (q->ops != &fifo_ops || q->n)
+        return false;
+    q->stats.pushes++;
+    q->stats.pops++;
+    return true;
+}
+
 int fg__queue_take(fg_queue *q, void **data, size_t *size)
 {
     fg_item it;

@@ -326,3 +326,68 @@ Test(chan, repeated_sims_leave_nothing_behind)
         cr_assert_eq(r.outcome, FG_PASS, "%s", r.report);
     }
 }
+
+/* A channel declared single-sender/single-receiver has no contenders: under
+ * POR its stream takes no choices and as few steps as FIFO. */
+static bool declare;
+static void declared_stream(void *arg)
+{
+    (void)arg;
+    c = fg_chan_bounded(4);
+    if (declare)
+        cr_assert_eq(fg_chan_single(c, FG_CHAN_ONE_SENDER | FG_CHAN_ONE_RECEIVER), 0);
+    ngot = 0;
+    int id = fg_spawn(drain, NULL, .primary = true);
+    for (intptr_t v = 1; v <= 40; v++)
+        cr_assert_eq(fg_chan_send(c, (void *)v, (size_t)v, FG_FOREVER), 0);
+    fg_chan_close(c);
+    fg_join(id, FG_FOREVER);
+}
+
+Test(chan, single_sides_skip_contention)
+{
+    fg_opts por = {.strategy = FG_POR}, fifo = {.strategy = FG_FIFO};
+    fg_result plain, single, base;
+    declare = false;
+    fg_run_bytes(declared_stream, NULL, &por, NULL, 0, &plain);
+    declare = true;
+    fg_run_bytes(declared_stream, NULL, &por, NULL, 0, &single);
+    cr_assert_eq(single.outcome, FG_PASS, "%s", single.report);
+    cr_assert_eq(ngot, 40);
+    for (int i = 0; i < 40; i++)
+        cr_assert_eq(got[i], i + 1);
+    fg_run_bytes(declared_stream, NULL, &fifo, NULL, 0, &base);
+    cr_assert_lt(single.steps, plain.steps, "declared: %llu steps, undeclared %llu",
+                 (unsigned long long)single.steps, (unsigned long long)plain.steps);
+    cr_assert_leq(single.steps, base.steps + 2);
+}
+
+static int second;
+static void intruder(void *arg)
+{
+    (void)arg;
+    second = fg_chan_send(c, NULL, 0, FG_FOREVER);
+}
+
+static void two_senders_on_single(void *arg)
+{
+    (void)arg;
+    c = fg_chan_new(NULL);
+    fg_chan_single(c, FG_CHAN_ONE_SENDER);
+    cr_assert_eq(fg_chan_send(c, NULL, 0, FG_FOREVER), 0);
+    fg_join(fg_spawn(intruder, NULL, .name = "intruder"), FG_FOREVER);
+    cr_assert_eq(fg_chan_single(c, 4), -EINVAL);
+}
+
+Test(chan, a_second_task_on_a_single_side_is_misuse)
+{
+    cr_redirect_stderr();
+    fg_opts o = {.name = "main"};
+    fg_result r;
+    fg_run_bytes(two_senders_on_single, NULL, &o, NULL, 0, &r);
+    cr_assert_eq(r.outcome, FG_PASS, "%s", r.report);
+    cr_assert_eq(second, -EPERM);
+    fflush(stderr);
+    cr_assert_stderr_eq_str("fugue: task intruder: fg_chan_send: channel declared single, and main uses that side\n"
+                            "fugue: task main: fg_chan_single: unknown flags 0x4\n");
+}

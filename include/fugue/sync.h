@@ -164,6 +164,14 @@ typedef struct fg_chan fg_chan;
 FG_API fg_chan *fg_chan_new(fg_queue *q);
 /* A FIFO channel of `capacity` items (0: unbounded). */
 FG_API fg_chan *fg_chan_bounded(size_t capacity);
+/* Declares that one task only will ever send (FG_CHAN_ONE_SENDER) and/or
+ * receive (FG_CHAN_ONE_RECEIVER) on `c`. That side then has no contenders, so
+ * under POR its operations complete at once instead of waiting for every ready
+ * task to have its turn (a stream between two tasks runs at FIFO speed). A
+ * second task on a declared side is misuse (-EPERM). */
+#define FG_CHAN_ONE_SENDER 1u
+#define FG_CHAN_ONE_RECEIVER 2u
+FG_API int fg_chan_single(fg_chan *c, unsigned flags);
 /* Items the queue lets go (lost or evicted) go to `drop` (by default they are forgotten). */
 FG_API void fg_chan_on_drop(fg_chan *c, void (*drop)(void *data, size_t size, void *ud), void *ud);
 
