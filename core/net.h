@@ -7,7 +7,7 @@
 
 #define NET_PPM 1000000u
 #define NET_MAX_MONITORS 8
-#define NET_INLINE 200            /* payload bytes stored inside a packet */
+#define NET_INLINE 1472           /* payload stored inside a packet: a full 1500-byte-MTU datagram needs no malloc */
 #define NET_EPHEMERAL 49152
 #define NET_DEFAULT_BUF 212992
 #define NET_MAX_PAYLOAD 65507
