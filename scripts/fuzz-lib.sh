@@ -25,7 +25,7 @@ fuzz_targets() {
 # check, no curses UI, affinity only if a core is free.
 afl_env() {
   export AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_NO_UI=1 AFL_TRY_AFFINITY=1
-  export AFL_SKIP_BIN_CHECK=1 AFL_QUIET=1 AFL_NO_WARN_INSTABILITY=1 AFL_IGNORE_UNKNOWN_ENVS=1
+  export AFL_SKIP_BIN_CHECK=1 AFL_QUIET=1 AFL_IGNORE_UNKNOWN_ENVS=1
 }
 
 # seconds from 90, 90s, 5m, 4h
