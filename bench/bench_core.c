@@ -151,6 +151,20 @@ static double random_page_chase_ns(void)
     return ns;
 }
 
+/* The kernel's price for a task's first stack page (fault and zeroing) in a
+ * fresh mapping: the floor under the cold-start figure. */
+static double first_touch_fault_ns(void)
+{
+    size_t stride = FG_STACK_DEFAULT + 4096;
+    char *m = mmap(NULL, MANY * stride, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    double t = now_s();
+    for (size_t i = 0; i < MANY; i++)
+        m[i * stride + stride - 64] = 1;
+    double ns = (now_s() - t) * 1e9 / MANY;
+    munmap(m, MANY * stride);
+    return ns;
+}
+
 int main(void)
 {
     fg_result r;
@@ -167,6 +181,9 @@ int main(void)
     printf("spawn_sleep_exit_cold: %.1f ns/task\n", cold);
     printf("spawn_sleep_exit_warm: %.1f ns/task\n", warm);
     printf("peak_rss_100k_sleeping_tasks: %.1f MiB\n", (double)peak / 1024);
+    double fault = first_touch_fault_ns();
+    printf("baseline_first_touch_page_fault: %.1f ns\n", fault);
+    printf("spawn_sleep_exit_cold_in_page_faults: %.2f faults/task\n", cold / fault);
     double touch = random_page_chase_ns();
     printf("baseline_dependent_random_page_touch: %.1f ns\n", touch);
     printf("spawn_sleep_exit_warm_in_page_touches: %.1f touches/task\n", warm / touch);

@@ -100,7 +100,6 @@ struct task {
     void *wait_data;               /* for the primitive it waits on */
     const char *call, *file;       /* where it blocked, for reports and the trace */
     int line;
-    struct task *free_next;
 #ifdef FG_ASAN
     void *fake_stack;
 #endif
