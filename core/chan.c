@@ -194,6 +194,10 @@ int fg_chan_send_(fg_chan *c, void *data, size_t size, fg_time deadline)
                 settle(c);
             return dispose(c, r, &back);
         }
+    } else if (deadline <= S->wheel.now && !t->cancelled) {
+        /* no time to wait is a try: nothing to order against */
+        int r = fg_chan_try_send(c, data, size);
+        return r == -EAGAIN ? -ETIMEDOUT : r;
     } else if (fg__por() && !c->one_sender) {
         fg__idle_hook(&c->send_hook);
     }
@@ -246,6 +250,9 @@ int fg_chan_recv_(fg_chan *c, void **data, size_t *size, fg_time deadline)
                 *size = n;
             return 0;
         }
+    } else if (deadline <= S->wheel.now && !t->cancelled) {
+        int r = fg_chan_try_recv(c, data, size);
+        return r == -EAGAIN ? -ETIMEDOUT : r;
     } else if (fg__por() && !c->one_receiver && fg_queue_ready_at(c->q) <= S->wheel.now) {
         fg__idle_hook(&c->recv_hook);
     }

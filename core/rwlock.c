@@ -148,7 +148,11 @@ static int lock(fg_rwlock *l, fg_time deadline, bool write, const char *call)
     if (l->writer == t || holds_read(l, t))
         return fg__misuse(call, -EDEADLK, "task already holds this lock");
     bool free_now = write ? !l->writer && !l->readers : !l->writer;
-    if (free_now && !l->waiters.head && fg__por_quiet() && !t->cancelled) {
+    /* no time to wait is a try: nothing to order against */
+    bool now_or_never = deadline <= S->wheel.now && !t->cancelled;
+    if (now_or_never && (!free_now || l->waiters.head))
+        return -ETIMEDOUT;
+    if (free_now && !l->waiters.head && (fg__por_quiet() || now_or_never) && !t->cancelled) {
         if (!write)
             return add_reader(l, t);
         l->writer = t;

@@ -391,3 +391,31 @@ Test(chan, a_second_task_on_a_single_side_is_misuse)
     cr_assert_stderr_eq_str("fugue: task intruder: fg_chan_send: channel declared single, and main uses that side\n"
                             "fugue: task main: fg_chan_single: unknown flags 0x4\n");
 }
+
+static int zr[3];
+static void nothing(void *arg)
+{
+    (void)arg;
+}
+
+static void zero_deadlines(void *arg)
+{
+    (void)arg;
+    c = fg_chan_bounded(1);
+    fg_spawn(nothing, NULL);  /* ready, so POR would make a blocking call wait its turn */
+    zr[0] = fg_chan_send(c, (void *)1, 1, fg_now());
+    zr[1] = fg_chan_send(c, (void *)2, 2, fg_now());
+    void *p = NULL;
+    zr[2] = fg_chan_recv(c, &p, NULL, fg_now());
+    cr_assert_eq((intptr_t)p, 1);
+}
+
+Test(chan, a_deadline_of_now_is_a_try)
+{
+    fg_result r;
+    fg_run_bytes(zero_deadlines, NULL, NULL, NULL, 0, &r);
+    cr_assert_eq(r.outcome, FG_PASS, "%s", r.report);
+    cr_assert_eq(zr[0], 0);
+    cr_assert_eq(zr[1], -ETIMEDOUT, "full");
+    cr_assert_eq(zr[2], 0);
+}

@@ -258,3 +258,29 @@ Test(mutex, outside_a_sim_is_an_error)
     fflush(stderr);
     cr_assert_stderr_eq_str("fugue: fg_alloc: called outside a running sim\n");
 }
+
+static int zero_r[2];
+static void idle_task(void *arg)
+{
+    (void)arg;
+}
+
+static void zero_deadline(void *arg)
+{
+    (void)arg;
+    m = fg_mutex_new();
+    fg_spawn(idle_task, NULL);  /* ready: under POR a blocking lock would wait for it */
+    zero_r[0] = fg_mutex_lock(m, fg_now());
+    fg_spawn(idle_task, NULL);
+    zero_r[1] = fg_mutex_lock(m, fg_now());
+}
+
+Test(mutex, a_deadline_of_now_is_a_try)
+{
+    fg_result r;
+    cr_redirect_stderr();
+    fg_run_bytes(zero_deadline, NULL, NULL, NULL, 0, &r);
+    cr_assert_eq(r.outcome, FG_PASS, "%s", r.report);
+    cr_assert_eq(zero_r[0], 0, "free: taken at once, with others ready");
+    cr_assert_eq(zero_r[1], -EDEADLK, "held (by us): a misuse, not a wait");
+}
