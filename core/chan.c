@@ -3,7 +3,7 @@
  * line, or under POR a choice among them (they are all parked, so nobody else
  * can take part). Senders that contend are ordered by an idle hook, so under
  * POR every sender that is ready in this instant gets its say first. */
-#include "por.h"
+#include "queue.h"
 
 struct fg_chan {
     fg_queue *q;

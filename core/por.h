@@ -34,13 +34,8 @@ void fg__hist_add(fg_hist *h, int64_t v);
 /* queue.c: the channel's way in, without the API's checks */
 int fg__queue_push(fg_queue *q, fg_item *it, fg_item *back);
 int fg__queue_pop(fg_queue *q, fg_item *out);
-/* The same for a bare item, without building an fg_item on the way. */
-int fg__queue_put(fg_queue *q, void *data, size_t size, fg_item *back);
-int fg__queue_take(fg_queue *q, void **data, size_t *size);
 /* True when items can be unripe (a latency stage is in the stack). */
 bool fg__queue_timed(const fg_queue *q);
-/* An empty bare FIFO lets an item pass straight to a waiting receiver: counts it, returns true. */
-bool fg__queue_pass(fg_queue *q);
 /* A push would be refused for lack of room. */
 bool fg__queue_full(const fg_queue *q);
 

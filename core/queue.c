@@ -1,36 +1,9 @@
 /* Composable queues, after bach's queue stack: containers (FIFO, LIFO,
  * priority) with a capacity and an overflow policy, and stages that wrap any
  * queue (latency, loss, sojourn). A channel is a queue plus waiting tasks. */
-#include "por.h"
+#include "queue.h"
 
 #include <stdlib.h>
-
-struct qops {
-    int (*push)(fg_queue *q, fg_item *it, fg_item *back);
-    int (*pop)(fg_queue *q, fg_item *out);
-    const fg_item *(*peek)(const fg_queue *q);
-    size_t (*len)(const fg_queue *q);
-    bool (*full)(const fg_queue *q);
-};
-
-struct hent {
-    fg_item it;
-    uint64_t seq;   /* equal priorities leave in push order */
-};
-
-struct fg_queue {
-    const struct qops *ops;
-    fg_stats stats;
-    fg_queue *inner;         /* stages */
-    fg_time delay, jitter;   /* latency */
-    uint32_t num, den;       /* loss */
-    /* containers: a ring (FIFO, LIFO) or a binary min-heap (priority) */
-    fg_item *ring;
-    struct hent *heap;
-    size_t head, n, alloc, limit;
-    uint64_t seq;
-    fg_overflow policy;
-};
 
 static void free_storage(void *ud)
 {
@@ -223,7 +196,8 @@ static const fg_item *prio_peek(const fg_queue *q)
     return q->n ? &q->heap[0].it : NULL;
 }
 
-static const struct qops fifo_ops = {ring_push, fifo_pop, fifo_peek, container_len, container_full};
+const struct qops fg__fifo_ops = {ring_push, fifo_pop, fifo_peek, container_len, container_full};
+#define fifo_ops fg__fifo_ops
 static const struct qops lifo_ops = {ring_push, lifo_pop, lifo_peek, container_len, container_full};
 static const struct qops prio_ops = {prio_push, prio_pop, prio_peek, container_len, container_full};
 
@@ -392,21 +366,21 @@ fg_queue *fg_queue_sojourn(fg_queue *inner)
 
 /* ---- the API ---- */
 
-/* The channel's hot path: a bare FIFO with room is written in place (no item
- * copied through memory the caller just wrote); anything else goes the long way. */
-int fg__queue_put(fg_queue *q, void *data, size_t size, fg_item *back)
+int fg__queue_put_slow(fg_queue *q, void *data, size_t size, fg_item *back)
 {
-    if (FG_LIKELY(q->ops == &fifo_ops && !full(q) && q->n < q->alloc)) {
-        fg_item *slot = &q->ring[(q->head + q->n++) & (q->alloc - 1)];
-        slot->data = data;
-        slot->size = size;
-        slot->prio = 0;
-        slot->since = slot->ripe = 0;
-        q->stats.pushes++;
-        return 0;
-    }
     fg_item it = {data, size, 0, 0, 0};
     return q->ops->push(q, &it, back);
+}
+
+int fg__queue_take_slow(fg_queue *q, void **data, size_t *size)
+{
+    fg_item it;
+    int r = q->ops->pop(q, &it);
+    if (r == 0) {
+        *data = it.data;
+        *size = it.size;
+    }
+    return r;
 }
 
 bool fg__queue_timed(const fg_queue *q)
@@ -415,37 +389,6 @@ bool fg__queue_timed(const fg_queue *q)
         if (q->ops == &latency_ops)
             return true;
     return false;
-}
-
-bool fg__queue_pass(fg_queue *q)
-{
-    if (q->ops != &fifo_ops || q->n)
-        return false;
-    q->stats.pushes++;
-    q->stats.pops++;
-    return true;
-}
-
-int fg__queue_take(fg_queue *q, void **data, size_t *size)
-{
-    fg_item it;
-    if (FG_LIKELY(q->ops == &fifo_ops)) {
-        if (!q->n)
-            return -EAGAIN;
-        const fg_item *slot = &q->ring[q->head];
-        *data = slot->data;
-        *size = slot->size;
-        q->head = (q->head + 1) & (q->alloc - 1);
-        q->n--;
-        q->stats.pops++;
-        return 0;
-    }
-    int r = q->ops->pop(q, &it);
-    if (r == 0) {
-        *data = it.data;
-        *size = it.size;
-    }
-    return r;
 }
 
 int fg__queue_push(fg_queue *q, fg_item *it, fg_item *back)
