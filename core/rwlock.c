@@ -167,8 +167,12 @@ static int lock(fg_rwlock *l, fg_time deadline, bool write, const char *call)
     if (r == 0) {
         l->stats.contended++;
         fg__hist_add(&l->stats.wait, S->wheel.now - t0);
-    } else if (l->waiters.head && !fg__por()) {
-        dispatch(l);  /* a writer that gave up may have held readers back */
+    } else if (l->waiters.head) {
+        /* a writer that gave up may have held readers back */
+        if (fg__por())
+            fg__idle_hook(&l->hook);
+        else
+            dispatch(l);
     }
     return r;
 }

@@ -160,3 +160,47 @@ Test(rwlock, misuse_and_try)
                             "fugue: task main: fg_rwlock_destroy: lock is held\n"
                             "fugue: task other: fg_rwlock_unlock: task holds no lock on it\n");
 }
+
+static int late_reader;
+static fg_time late_at;
+
+static void impatient_writer(void *arg)
+{
+    (void)arg;
+    rs[0] = fg_rwlock_wrlock(l, fg_after(FG_MS));
+}
+
+static void second_reader(void *arg)
+{
+    (void)arg;
+    late_reader = fg_rwlock_rdlock(l, FG_FOREVER);
+    late_at = fg_now();
+    fg_rwlock_unlock(l);
+}
+
+static void writer_gives_up(void *arg)
+{
+    (void)arg;
+    l = fg_rwlock_new();
+    fg_rwlock_rdlock(l, FG_FOREVER);
+    fg_spawn(impatient_writer, NULL, .primary = true);
+    fg_yield();
+    fg_spawn(second_reader, NULL, .primary = true);  /* waits behind the writer */
+    fg_sleep(5 * FG_MS);
+    fg_rwlock_unlock(l);
+}
+
+Test(rwlock, a_writer_that_gives_up_lets_held_back_readers_in)
+{
+    fg_strategy st[] = {FG_POR, FG_FIFO};
+    for (int k = 0; k < 2; k++) {
+        fg_opts o = {.strategy = st[k]};
+        fg_result r;
+        late_reader = 1;
+        fg_run_bytes(writer_gives_up, NULL, &o, NULL, 0, &r);
+        cr_assert_eq(r.outcome, FG_PASS, "%s", r.report);
+        cr_assert_eq(rs[0], -ETIMEDOUT);
+        cr_assert_eq(late_reader, 0);
+        cr_assert_eq(late_at, FG_MS, "admitted when the writer left, not when the first reader did");
+    }
+}
