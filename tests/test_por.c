@@ -157,20 +157,26 @@ static void receiver(void *arg)
         snprintf(out, sizeof out, "%s|%s", got[0], got[1]);
 }
 
+static bool receivers_last;  /* spawn the receivers after the senders */
+static size_t capacity;      /* 0: unbounded channels */
+
 static void two_channels(void *arg)
 {
     (void)arg;
     memset(got, 0, sizeof got);
     out[0] = 0;
     for (int i = 0; i < 2; i++) {
-        ch[i] = fg_chan_new(NULL);
-        fg_spawn(receiver, (void *)(intptr_t)i, .name = fg_fmt("r%d", i), .primary = true);
+        ch[i] = fg_chan_bounded(capacity);
+        if (!receivers_last)
+            fg_spawn(receiver, (void *)(intptr_t)i, .name = fg_fmt("r%d", i), .primary = true);
     }
     /* interleave the channels' senders so order of spawning ties them together */
     fg_spawn(sender, (void *)(intptr_t)0, .name = "a", .primary = true);
     fg_spawn(sender, (void *)(intptr_t)1, .name = "c", .primary = true);
     fg_spawn(sender, (void *)(intptr_t)0, .name = "b", .primary = true);
     fg_spawn(sender, (void *)(intptr_t)1, .name = "d", .primary = true);
+    for (int i = 0; receivers_last && i < 2; i++)
+        fg_spawn(receiver, (void *)(intptr_t)i, .name = fg_fmt("r%d", i), .primary = true);
 }
 
 static bool is_perm(const char *s, const char *of)
@@ -206,17 +212,24 @@ Test(por, semaphore_of_one_with_four_contenders_gives_24)
 Test(por, independent_channels_permute_independently)
 {
     yields = false;
-    fg_explore_stats st;
-    explore(two_channels, FG_POR, &st);
-    cr_assert_eq(st.runs, 4);
-    cr_assert_eq(nseen, 4, "each pair of receive orders exactly once");
-    const char *want[] = {"ab|cd", "ab|dc", "ba|cd", "ba|dc"};
-    for (int i = 0; i < 4; i++) {
-        bool found = false;
-        for (int j = 0; j < nseen; j++)
-            found |= !strcmp(seen[j], want[i]);
-        cr_assert(found, "missing %s", want[i]);
+    /* receivers parked first or arriving last, unbounded or with room for one */
+    for (int k = 0; k < 4; k++) {
+        receivers_last = k & 1;
+        capacity = k & 2 ? 1 : 0;
+        fg_explore_stats st;
+        explore(two_channels, FG_POR, &st);
+        cr_assert_eq(st.runs, 4, "case %d: %llu runs", k, (unsigned long long)st.runs);
+        cr_assert_eq(nseen, 4, "each pair of receive orders exactly once");
+        const char *want[] = {"ab|cd", "ab|dc", "ba|cd", "ba|dc"};
+        for (int i = 0; i < 4; i++) {
+            bool found = false;
+            for (int j = 0; j < nseen; j++)
+                found |= !strcmp(seen[j], want[i]);
+            cr_assert(found, "case %d: missing %s", k, want[i]);
+        }
     }
+    receivers_last = false;
+    capacity = 0;
 }
 
 Test(por, independent_mutexes_multiply)
