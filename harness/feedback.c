@@ -1,18 +1,31 @@
 /* Schedule-level feedback. Code coverage barely changes between interleavings
- * of the same code, so the fuzzers also see which task's step followed which
- * other task's step, and where each was: every such pair is one counter. */
+ * of the same code, so the fuzzers also see, at every step, where each other
+ * task stood: (this task, its site) x (other task, its last site, how far it
+ * has come, in log buckets), which task's step followed which, and how far a
+ * task got before the others started. An input where one task got further
+ * before another reached a site is new coverage, which gives the fuzzer a
+ * gradient toward orders that chance rarely produces. */
 #include "harness.h"
+
+#include <string.h>
 
 uint8_t *fg__fb_counters;
 size_t fg__fb_size;
 
-static uint64_t prev_site;
-static int prev_task = -1;
+#define TRACKED 16   /* tasks followed, by id modulo */
+
+static struct {
+    int task;
+    uint32_t line, steps;
+} last[TRACKED];
+static int prev_task, started;
+static uint32_t prev_line;
 
 void fg__fb_reset(void)
 {
-    prev_site = 0;
+    memset(last, 0, sizeof last);
     prev_task = -1;
+    prev_line = started = 0;
 }
 
 static uint64_t mix(uint64_t h)
@@ -23,16 +36,42 @@ static uint64_t mix(uint64_t h)
     return h;
 }
 
+/* AFL's hit-count buckets: 1, 2, 3, 4-7, 8-15, 16-31, ... */
+static uint32_t bucket(uint32_t n)
+{
+    return n < 4 ? n : 34 - (uint32_t)__builtin_clz(n);
+}
+
+static void bump(uint64_t feature)
+{
+    size_t i = (size_t)mix(feature) & (fg__fb_size - 1);
+    uint8_t c = fg__fb_counters[i];
+    fg__fb_counters[i] = (uint8_t)(c + (c != 255));
+}
+
 void fg__fb_step(const fg_step *s, void *ud)
 {
     (void)ud;
-    /* a site: the task and the line it resumes from (ids and lines are stable across runs) */
-    uint64_t site = ((uint64_t)(uint32_t)s->task << 20) ^ (uint64_t)(uint32_t)s->line;
-    if (s->task == prev_task)
-        return;
-    size_t i = (size_t)mix(prev_site * 0x9e3779b97f4a7c15ull + site) & (fg__fb_size - 1);
-    uint8_t c = fg__fb_counters[i];
-    fg__fb_counters[i] = (uint8_t)(c + (c != 255));
-    prev_site = site;
-    prev_task = s->task;
+    /* ids and lines are stable across runs, unlike pointers */
+    int t = s->task;
+    uint32_t line = (uint32_t)s->line;
+    uint64_t self = ((uint64_t)(uint32_t)t << 20 | line) * 0x9e3779b97f4a7c15ull;
+    if (t != prev_task)
+        bump(self ^ ((uint64_t)(uint32_t)prev_task << 40 | (uint64_t)prev_line << 8 | 1));
+    prev_task = t;
+    prev_line = line;
+    for (int u = 0; u < TRACKED; u++)
+        if (last[u].steps && last[u].task != t)
+            bump(self ^ ((uint64_t)(uint32_t)last[u].task << 44 | (uint64_t)last[u].line << 12 |
+                         bucket(last[u].steps) << 2 | 2));
+    int k = t & (TRACKED - 1);
+    if (last[k].task != t || !last[k].steps) {
+        last[k].steps = 0;
+        started++;
+    }
+    last[k].task = t;
+    last[k].line = line;
+    last[k].steps++;
+    /* how far this task got while others had not started yet: rewards starving a task */
+    bump(self ^ ((uint64_t)(uint32_t)started << 48 | bucket(last[k].steps) << 2 | 3));
 }

@@ -8,6 +8,7 @@
 static struct fg__crash crash;
 static int print_hash = -1;
 static char driver[512];
+static uint64_t runs;   /* inputs this process ran: runs-to-bug for the figures */
 
 static void on_failure(const fg_result *r, void *ud)
 {
@@ -19,8 +20,9 @@ static void on_failure(const fg_result *r, void *ud)
         fg__crash_save(r, c);
         return;
     }
-    fprintf(stderr, "  input: %zu bytes read, trace hash %016llx; the fuzzer saves it   replay: %s replay <file>\n",
-            r->input_len, (unsigned long long)r->hash, c->driver);
+    fprintf(stderr, "  input: %zu bytes read, trace hash %016llx, run %llu of this process; the fuzzer saves it"
+            "   replay: %s replay <file>\n", r->input_len, (unsigned long long)r->hash, (unsigned long long)runs,
+            c->driver);
 }
 
 uint64_t fg_target_fuzz_one(const fg_target *t, const uint8_t *data, size_t len)
@@ -36,6 +38,7 @@ uint64_t fg_target_fuzz_one(const fg_target *t, const uint8_t *data, size_t len)
         crash.driver = driver;
     }
     crash.t = t;
+    runs++;
     fg_opts o = fg_target_opts(t);
     o.on_failure = on_failure;
     o.ud = &crash;

@@ -12,9 +12,27 @@ static const fg_target *target;
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+/* A schedule needs about one byte per choice from the start: libFuzzer's
+ * default slow growth of input length (-len_control=100) starves it. Flags
+ * given on the command line win. */
+static void default_flags(int *argc, char ***argv)
+{
+    for (int i = 1; i < *argc; i++)
+        if (!strncmp((*argv)[i], "-len_control=", 13))
+            return;
+    static char **args;
+    args = malloc(((size_t)*argc + 2) * sizeof *args);
+    if (!args)
+        return;
+    memcpy(args, *argv, (size_t)*argc * sizeof *args);
+    args[(*argc)++] = "-len_control=0";
+    args[*argc] = NULL;
+    *argv = args;
+}
+
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-    (void)argc, (void)argv;
+    default_flags(argc, argv);
     const char *name = getenv("FUGUE_TARGET");
     target = name && *name ? fg_target_find(name) : fg_targets();
     if (!target) {

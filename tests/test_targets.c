@@ -155,6 +155,6 @@ Test(targets, lost_update_found_by_exhaustive)
     cr_assert(t);
     fg_opts o = quiet_opts(t);
     fg_explore_stats st;
-    cr_assert_eq(fg_explore(t->body, NULL, &o, 100000, until_failure, NULL, &st), 0);
+    cr_assert_eq(fg_explore(t->body, NULL, &o, 1000000, until_failure, NULL, &st), 0);
     cr_assert_gt(st.failures, 0, "exhaustive found no lost update in %llu runs", (unsigned long long)st.runs);
 }
