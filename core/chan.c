@@ -172,7 +172,7 @@ static bool solo(struct task **who, struct task *t, const char *call)
     if (FG_UNLIKELY(!t))                                            \
         return (c) ? -EINVAL : -EPERM;
 
-int fg_chan_send_(fg_chan *c, void *data, size_t size, fg_time deadline)
+__attribute__((noinline)) static int send_slow(fg_chan *c, void *data, size_t size, fg_time deadline)
 {
     ENTRY(c, "fg_chan_send")
     if (FG_UNLIKELY(c->closed))
@@ -206,6 +206,27 @@ int fg_chan_send_(fg_chan *c, void *data, size_t size, fg_time deadline)
     return fg__wait(&c->senders, deadline, "fg_chan_send");
 }
 
+/* The common case inline and small: nothing to check twice, nobody to wait for. */
+int fg_chan_send_(fg_chan *c, void *data, size_t size, fg_time deadline)
+{
+    struct task *t = S->cur;
+    if (FG_LIKELY(S->active && t && c && !c->dead && !c->closed && !c->senders.head && !t->cancelled &&
+                  (c->one_sender ? c->sender == t : fg__por_quiet()))) {
+        if (c->receivers.head) {
+            if (fg__queue_pass(c->q)) {
+                /* an empty bare FIFO: straight to a waiting receiver, as a push and a pop would */
+                struct task *r = fg__por_pick(&c->receivers);
+                *(fg_item *)r->wait_data = (fg_item){data, size, 0, 0, 0};
+                fg__wake(r, 0);
+                return 0;
+            }
+        } else if (fg__queue_put_inline(c->q, data, size)) {
+            return 0;
+        }
+    }
+    return send_slow(c, data, size, deadline);
+}
+
 int fg_chan_try_send(fg_chan *c, void *data, size_t size)
 {
     ENTRY(c, "fg_chan_try_send")
@@ -232,7 +253,7 @@ static void give(const fg_item *it, void **data, size_t *size)
         *size = it->size;
 }
 
-int fg_chan_recv_(fg_chan *c, void **data, size_t *size, fg_time deadline)
+__attribute__((noinline)) static int recv_slow(fg_chan *c, void **data, size_t *size, fg_time deadline)
 {
     ENTRY(c, "fg_chan_recv")
     fg_item it;
@@ -264,6 +285,30 @@ int fg_chan_recv_(fg_chan *c, void **data, size_t *size, fg_time deadline)
     if (r == 0)
         give(&it, data, size);
     return r;
+}
+
+/* The common cases inline: an item to take, or an empty untimed channel to wait on. */
+int fg_chan_recv_(fg_chan *c, void **data, size_t *size, fg_time deadline)
+{
+    struct task *t = S->cur;
+    if (FG_LIKELY(S->active && t && c && !c->dead && !c->receivers.head && !t->cancelled &&
+                  (c->one_receiver ? c->receiver == t : fg__por_quiet()))) {
+        fg_item it;
+        if (fg__queue_take(c->q, &it.data, &it.size) == 0) {
+            if (c->senders.head)
+                settle(c);
+        } else if (!c->closed && !c->timed) {
+            t->wait_data = &it;
+            int r = fg__wait(&c->receivers, deadline, "fg_chan_recv");
+            if (r)
+                return r;
+        } else {
+            return recv_slow(c, data, size, deadline);
+        }
+        give(&it, data, size);
+        return 0;
+    }
+    return recv_slow(c, data, size, deadline);
 }
 
 int fg_chan_try_recv(fg_chan *c, void **data, size_t *size)

@@ -37,8 +37,8 @@ extern const struct qops fg__fifo_ops;
 int fg__queue_put_slow(fg_queue *q, void *data, size_t size, fg_item *back);
 int fg__queue_take_slow(fg_queue *q, void **data, size_t *size);
 
-/* Pushes a bare item; a bare FIFO with room is written in place. */
-static inline int fg__queue_put(fg_queue *q, void *data, size_t size, fg_item *back)
+/* A bare FIFO with room takes the item in place: true. Anything else: false, nothing done. */
+static inline bool fg__queue_put_inline(fg_queue *q, void *data, size_t size)
 {
     if (FG_LIKELY(q->ops == &fg__fifo_ops && (!q->limit || q->n < q->limit) && q->n < q->alloc)) {
         fg_item *slot = &q->ring[(q->head + q->n++) & (q->alloc - 1)];
@@ -47,9 +47,15 @@ static inline int fg__queue_put(fg_queue *q, void *data, size_t size, fg_item *b
         slot->prio = 0;
         slot->since = slot->ripe = 0;
         q->stats.pushes++;
-        return 0;
+        return true;
     }
-    return fg__queue_put_slow(q, data, size, back);
+    return false;
+}
+
+/* Pushes a bare item, as fg__queue_push does. */
+static inline int fg__queue_put(fg_queue *q, void *data, size_t size, fg_item *back)
+{
+    return fg__queue_put_inline(q, data, size) ? 0 : fg__queue_put_slow(q, data, size, back);
 }
 
 static inline int fg__queue_take(fg_queue *q, void **data, size_t *size)
