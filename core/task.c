@@ -168,15 +168,18 @@ static void timed_out(struct timer *tm)
     fg__wake(FG_CONTAINER(tm, struct task, timer), -ETIMEDOUT);
 }
 
-int fg__block(fg_time deadline, const char *call)
+/* Why a call may not block now: 0, or what it returns instead. */
+static int cannot_block(struct task *t, fg_time deadline)
 {
-    struct task *t = S->cur;
     if (FG_UNLIKELY(t->cancelled)) {
         fg__cancel_point(t);
         return -ECANCELED;
     }
-    if (deadline <= S->wheel.now)
-        return -ETIMEDOUT;
+    return deadline <= S->wheel.now ? -ETIMEDOUT : 0;
+}
+
+static int block(struct task *t, fg_time deadline, const char *call)
+{
     t->state = T_BLOCKED;
     t->call = call;
     t->file = fg__file;
@@ -187,6 +190,13 @@ int fg__block(fg_time deadline, const char *call)
     }
     fg__schedule();
     return t->result;
+}
+
+int fg__block(fg_time deadline, const char *call)
+{
+    struct task *t = S->cur;
+    int r = cannot_block(t, deadline);
+    return r ? r : block(t, deadline, call);
 }
 
 static void waitq_push(struct waitq *q, struct task *t)
@@ -220,14 +230,11 @@ void fg__waitq_remove(struct task *t)
 int fg__wait(struct waitq *q, fg_time deadline, const char *call)
 {
     struct task *t = S->cur;
-    if (FG_UNLIKELY(t->cancelled)) {
-        fg__cancel_point(t);
-        return -ECANCELED;
-    }
-    if (deadline <= S->wheel.now)
-        return -ETIMEDOUT;
+    int r = cannot_block(t, deadline);
+    if (r)
+        return r;
     waitq_push(q, t);
-    return fg__block(deadline, call);
+    return block(t, deadline, call);
 }
 
 void fg__wake(struct task *t, int result)
