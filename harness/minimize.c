@@ -151,8 +151,14 @@ int fg__minimize_main(const fg_target *t, const char *prog, int argc, char **arg
         fprintf(stderr, "minimize: writing %s: %s\n", out, strerror(errno));
         status = 2;
     } else {
-        printf("minimize: %zu -> %zu bytes (%.1fx smaller), %llu runs, still \"%s\"\n", len, m.len,
-               m.len ? (double)len / (double)m.len : (double)len, (unsigned long long)m.runs, m.sig);
+        size_t nz0 = 0, nz1 = 0;
+        for (size_t i = 0; i < len; i++)
+            nz0 += data[i] != 0;
+        for (size_t i = 0; i < m.len; i++)
+            nz1 += m.cur[i] != 0;
+        printf("minimize: %zu -> %zu bytes (%.1fx smaller), non-zero choices %zu -> %zu, %llu runs, still \"%s\"\n",
+               len, m.len, m.len ? (double)len / (double)m.len : (double)len, nz0, nz1, (unsigned long long)m.runs,
+               m.sig);
         printf("minimize: written to %s\n", out);
     }
     free(data), free(m.cur), free(c);
