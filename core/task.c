@@ -242,8 +242,10 @@ void fg__wake(struct task *t, int result)
     if (t->state != T_BLOCKED)
         return;
     t->result = result;
-    fg__timer_cancel(&S->wheel, &t->timer);
-    fg__waitq_remove(t);
+    if (t->timer.armed)
+        fg__timer_cancel(&S->wheel, &t->timer);
+    if (t->wq)
+        fg__waitq_remove(t);
     fg__ready(t);
 }
 
