@@ -289,11 +289,11 @@ static void scenario(const char *name, fg_fn root)
     o = opts(FG_RANDOM);
     nouts = 0;
     fg_explore(root, NULL, &o, 0, each, NULL, &rnd);
-    printf("%s exhaustive por: %llu runs\n", name, (unsigned long long)por.runs);
-    printf("%s exhaustive random: %llu runs\n", name, (unsigned long long)rnd.runs);
-    printf("%s outcomes: %d outcomes\n", name, outcomes);
-    printf("%s seeded por to see all: %llu runs\n", name, (unsigned long long)runs_to_cover(root, FG_POR, outcomes));
-    printf("%s seeded random to see all: %llu runs\n", name,
+    printf("%s_exhaustive_por: %llu runs\n", name, (unsigned long long)por.runs);
+    printf("%s_exhaustive_random: %llu runs\n", name, (unsigned long long)rnd.runs);
+    printf("%s_outcomes: %d outcomes\n", name, outcomes);
+    printf("%s_seeded_por_to_see_all: %llu runs\n", name, (unsigned long long)runs_to_cover(root, FG_POR, outcomes));
+    printf("%s_seeded_random_to_see_all: %llu runs\n", name,
            (unsigned long long)runs_to_cover(root, FG_RANDOM, outcomes));
 }
 
@@ -329,28 +329,28 @@ static void deadlock_runs(fg_strategy s)
         if (r.outcome == FG_FAIL_DEADLOCK && !found++)
             first = seed + 1;
     }
-    printf("deadlock seeded %s first found: %llu runs\n", sname(s), (unsigned long long)first);
-    printf("deadlock seeded %s rate: %.1f %%\n", sname(s), 100.0 * (double)found / (double)n);
+    printf("deadlock_seeded_%s_first_found: %llu runs\n", sname(s), (unsigned long long)first);
+    printf("deadlock_seeded_%s_rate: %.1f %%\n", sname(s), 100.0 * (double)found / (double)n);
 }
 
 int main(void)
 {
     fg_strategy ss[] = {FG_POR, FG_FIFO};
-    printf("task switch baseline (fg_yield): %.2f ns\n", per_op(two_yielders, FG_FIFO, SWITCHES));
+    printf("task_switch_baseline_fg_yield: %.2f ns\n", per_op(two_yielders, FG_FIFO, SWITCHES));
     for (int i = 0; i < 2; i++)
-        printf("mutex uncontended lock+unlock %s: %.2f ns\n", sname(ss[i]), per_op(locker, ss[i], LOCKS));
+        printf("mutex_uncontended_lock_unlock_%s: %.2f ns\n", sname(ss[i]), per_op(locker, ss[i], LOCKS));
     for (int i = 0; i < 2; i++)
-        printf("channel cap 64 stream %s: %.2f ns/msg\n", sname(ss[i]), per_op(stream, ss[i], MSGS));
+        printf("channel_cap_64_stream_%s: %.2f ns/msg\n", sname(ss[i]), per_op(stream, ss[i], MSGS));
     single = true;
-    printf("channel cap 64 stream por declared single: %.2f ns/msg\n", per_op(stream, FG_POR, MSGS));
+    printf("channel_cap_64_stream_por_declared_single: %.2f ns/msg\n", per_op(stream, FG_POR, MSGS));
     single = false;
     for (int i = 0; i < 2; i++)
-        printf("token over two channels %s: %.2f ns/hand-off\n", sname(ss[i]), per_op(bounce, ss[i], MSGS));
-    scenario("mutex 3 contenders", mutex3);
-    scenario("semaphore 1 permit 4 contenders", sem4);
-    scenario("2 channels x 2 senders", chan2x2);
-    scenario("2 mutexes x 2 contenders", two_mutexes);
-    scenario("4 tasks 4 own mutexes", own_mutexes);
+        printf("token_over_two_channels_%s: %.2f ns/hand-off\n", sname(ss[i]), per_op(bounce, ss[i], MSGS));
+    scenario("mutex_3_contenders", mutex3);
+    scenario("semaphore_1_permit_4_contenders", sem4);
+    scenario("2_channels_x_2_senders", chan2x2);
+    scenario("2_mutexes_x_2_contenders", two_mutexes);
+    scenario("4_tasks_4_own_mutexes", own_mutexes);
     deadlock_runs(FG_POR);
     deadlock_runs(FG_RANDOM);
     return 0;
