@@ -190,4 +190,5 @@ static inline void fg__here(const char *file, int line) { fg__file = file; fg__l
 
 #include "fugue/net.h"
 #include "fugue/sync.h"
+#include "fugue/target.h"
 #endif
