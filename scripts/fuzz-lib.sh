@@ -8,6 +8,10 @@ export FUGUE_BUILD_DIR=$BUILD
 # fuzz_build [ninja targets...]: configures build/fuzzing with clang once, then builds
 fuzz_build() {
   cd "$FUGUE_ROOT" || exit 2
+  # installs clang, meson, afl++... when missing (a no-op when all is there)
+  if [ -x scripts/bootstrap ] && [ -z "${FUGUE_NO_BOOTSTRAP:-}" ]; then
+    scripts/bootstrap || { echo "fugue: scripts/bootstrap failed" >&2; exit 2; }
+  fi
   if [ ! -f "$BUILD/build.ninja" ]; then
     CC=${CC:-clang} meson setup "$BUILD" -Dtests=false -Dbench=false -Dfuzzers=auto >"$BUILD.setup.log" 2>&1 \
       || { cat "$BUILD.setup.log"; echo "fugue: meson setup failed" >&2; exit 2; }
