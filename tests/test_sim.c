@@ -6,6 +6,28 @@
 #include <stdlib.h>
 #include <string.h>
 
+#if defined(__SANITIZE_ADDRESS__)
+#define UNDER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define UNDER_ASAN 1
+#endif
+#endif
+#ifndef UNDER_ASAN
+#define UNDER_ASAN 0
+#else
+#include <sanitizer/lsan_interface.h>
+#endif
+
+/* LeakSanitizer's verdict now, as an assertion (its report at exit fails nothing). */
+static void assert_no_leaks(void)
+{
+#if UNDER_ASAN
+    cr_assert_eq(__lsan_do_recoverable_leak_check(), 0, "LeakSanitizer found leaks (report above)");
+#endif
+}
+
+
 static fg_time woke[4];
 static void timed(void *arg)
 {
@@ -107,6 +129,7 @@ Test(sim, sim_memory_is_freed_with_the_sim)
     fg_result r;
     for (int i = 0; i < 1000; i++)
         fg_run_bytes(allocs, NULL, NULL, NULL, 0, &r);
+    assert_no_leaks();
     cr_redirect_stderr();
     cr_assert_null(fg_alloc(10), "no sim, no sim memory");
 }
@@ -142,17 +165,6 @@ static void tiny(void *arg)
     fg_fmt("%d", 1);
 }
 
-#if defined(__SANITIZE_ADDRESS__)
-#define UNDER_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define UNDER_ASAN 1
-#endif
-#endif
-#ifndef UNDER_ASAN
-#define UNDER_ASAN 0
-#endif
-
 static long rss_kib(void)
 {
     FILE *f = fopen("/proc/self/statm", "r");
@@ -174,4 +186,5 @@ Test(sim, repeated_sims_keep_memory_flat)
     long grown = rss_kib() - before;
     if (!UNDER_ASAN)  /* its quarantine holds freed memory on purpose */
         cr_assert_lt(grown, 1024, "100,000 sims grew RSS by %ld KiB", grown);
+    assert_no_leaks();
 }
