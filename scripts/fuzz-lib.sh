@@ -30,7 +30,7 @@ fuzz_targets() {
 afl_env() {
   unset LSAN_OPTIONS   # afl-fuzz refuses custom ones without symbolize=0; its binaries have no ASan
   export AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_NO_UI=1 AFL_TRY_AFFINITY=1
-  export AFL_SKIP_BIN_CHECK=1 AFL_QUIET=1 AFL_IGNORE_UNKNOWN_ENVS=1
+  export AFL_QUIET=1 AFL_IGNORE_UNKNOWN_ENVS=1
 }
 
 # seconds from 90, 90s, 5m, 4h
