@@ -41,10 +41,6 @@ struct stack {
 struct stack *fg__stack_get(size_t size);
 void fg__stack_put(struct stack *s);
 bool fg__stack_canary_ok(const struct stack *s);
-static inline bool fg__stack_ok(const struct stack *s)
-{
-    return FG_LIKELY(s->guarded) || fg__stack_canary_ok(s);
-}
 /* True when `addr` lies in the guard page of `s`. */
 bool fg__stack_in_guard(const struct stack *s, const void *addr);
 
@@ -91,6 +87,7 @@ struct task {
     int id, group;
     uint8_t state;
     bool primary, cancelled, aborted, join_claimed, dropped;
+    bool unguarded;                /* its stack has a canary, not a guard page */
     int result;                    /* what a wake hands to the blocked call */
     uint32_t cancel_budget;        /* scheduling points left once cancelled */
     struct timer timer;            /* the blocking call's deadline */
@@ -112,7 +109,7 @@ struct idle_hook {
     bool queued;
 };
 
-struct steprec { uint64_t index; fg_time time; int task; const char *call, *file; int line; };
+struct steprec { fg_time time; int task; const char *call, *file; int line; };
 #define LAST_STEPS 16
 
 enum { SRC_BYTES, SRC_RNG, SRC_ODOMETER };
@@ -128,7 +125,8 @@ struct sim {
     struct wheel wheel;
     int live, live_primary;
     bool ending, failed, active;
-    uint64_t steps, instant_steps;
+    uint64_t steps;
+    uint64_t step_limit;           /* the nearer of the total and this instant's step budgets */
     fg_time max_time;
     uint64_t hash;
     uint64_t choices;
@@ -173,6 +171,8 @@ void fg__schedule(void);
 /* Where a task lands after each switch: frees the last zombie stack, counts the step. */
 void fg__resumed(struct task *t);
 void fg__idle_hook(struct idle_hook *h);
+/* A new instant began (or the sim did): its step budget starts now. */
+void fg__instant(void);
 /* From fg_run, on the main context: runs tasks until none is left. */
 void fg__sched_run(void);
 FG_NORETURN void fg__switch_final(struct task *self);
@@ -233,7 +233,6 @@ static inline void fg__trace_step(struct task *t)
     fg_time now = S->wheel.now;
     S->hash = fg__mix(S->hash, ((uint64_t)(uint32_t)t->id << 32) ^ (uint64_t)now);
     struct steprec *r = &S->last[S->steps % LAST_STEPS];
-    r->index = S->steps;
     r->time = now;
     r->task = t->id;
     r->call = t->call;

@@ -90,7 +90,7 @@ static struct task *pick(void)
         fg_time before = S->wheel.now;
         if (S->wheel.count && fg__wheel_advance(&S->wheel)) {
             if (S->wheel.now != before)
-                S->instant_steps = 0;
+                fg__instant();
             if (FG_UNLIKELY(S->max_time && S->wheel.now > S->max_time))
                 fg__fail(FG_FAIL_LIVELOCK, "livelock: sim time passed its budget");
             continue;
@@ -105,7 +105,7 @@ static void switch_to(struct task *from, struct task *to)
 {
     struct ctx *fc = from ? &from->ctx : &S->main;
     struct ctx *tc = to ? &to->ctx : &S->main;
-    if (from && FG_UNLIKELY(!fg__stack_ok(from->stack ? from->stack : S->zombie)))
+    if (from && FG_UNLIKELY(from->unguarded) && !fg__stack_canary_ok(from->stack ? from->stack : S->zombie))
         fg__fail(FG_FAIL_OVERFLOW, "stack overflow: task %s ran past the end of its %zu-byte stack (canary)",
                  from->name, from->stack->size);
     S->cur = to;
@@ -122,6 +122,21 @@ static void switch_to(struct task *from, struct task *to)
 #endif
 }
 
+void fg__instant(void)
+{
+    uint64_t room = S->o.max_steps - S->steps;
+    S->step_limit = S->steps + (S->o.max_instant_steps < room ? S->o.max_instant_steps : room);
+}
+
+static void over_budget(void)
+{
+    if (S->steps > S->o.max_steps)
+        fg__fail(FG_FAIL_LIVELOCK, "livelock: the sim passed its budget of %llu steps",
+                 (unsigned long long)S->o.max_steps);
+    fg__fail(FG_FAIL_LIVELOCK, "livelock: %llu steps without sim time advancing",
+             (unsigned long long)S->o.max_instant_steps);
+}
+
 static inline __attribute__((always_inline)) void resumed(struct task *t)
 {
     if (S->zombie) {
@@ -129,13 +144,8 @@ static inline __attribute__((always_inline)) void resumed(struct task *t)
         S->zombie = NULL;
     }
     t->state = T_RUNNING;
-    S->steps++;
-    if (FG_UNLIKELY(++S->instant_steps > S->o.max_instant_steps))
-        fg__fail(FG_FAIL_LIVELOCK, "livelock: %llu steps without sim time advancing",
-                 (unsigned long long)S->o.max_instant_steps);
-    if (FG_UNLIKELY(S->steps > S->o.max_steps))
-        fg__fail(FG_FAIL_LIVELOCK, "livelock: the sim passed its budget of %llu steps",
-                 (unsigned long long)S->o.max_steps);
+    if (FG_UNLIKELY(++S->steps > S->step_limit))
+        over_budget();
     fg__trace_step(t);
 }
 

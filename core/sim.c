@@ -168,7 +168,8 @@ static int run(fg_fn root, void *arg, const fg_opts *o, fg_result *r)
     fg__wheel_init(&S->wheel);
     S->live = S->live_primary = 0;
     S->ending = S->failed = false;
-    S->steps = S->instant_steps = S->choices = 0;
+    S->steps = S->choices = 0;
+    fg__instant();
     S->hash = 0x66756775650a;
     S->idle_head = S->idle_tail = NULL;
     S->ngroups = 0;

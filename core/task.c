@@ -146,6 +146,7 @@ int fg__spawn(fg_fn fn, void *arg, const char *name, int group, bool primary, si
         task_put(t);
         return -ENOMEM;
     }
+    t->unguarded = !t->stack->guarded;
     fg__ctx_make(&t->ctx, t->stack->lo, t->stack->size, entry);
     t->fn = fn;
     t->arg = arg;

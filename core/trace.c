@@ -23,7 +23,7 @@ void fg__report_last_steps(void)
         char tb[32];
         fg__fmt_time(tb, sizeof tb, r->time);
         struct task *t = S->tasks[r->task];
-        fg__rep("    #%llu %s %s resumes from %s", (unsigned long long)r->index, tb, t->name, r->call);
+        fg__rep("    #%llu %s %s resumes from %s", (unsigned long long)i, tb, t->name, r->call);
         if (r->file)
             fg__rep(" (%s:%d)", r->file, r->line);
         fg__rep("\n");
