@@ -268,7 +268,9 @@ static int stage_pop(fg_queue *q, fg_item *out)
 static int latency_push(fg_queue *q, fg_item *it, fg_item *back)
 {
     fg_time now = S->wheel.now;
-    fg_time d = q->delay + (q->jitter ? fg_rand_range(0, q->jitter) : 0);
+    fg_time extra = q->jitter ? fg_rand_range(0, q->jitter) : 0;
+    /* saturate: a huge delay plus jitter must not wrap into the past */
+    fg_time d = extra > FG_FOREVER - q->delay ? FG_FOREVER : q->delay + extra;
     /* nested latency stages add up */
     fg_time from = it->ripe > now ? it->ripe : now;
     it->ripe = d > FG_FOREVER - from ? FG_FOREVER : from + d;

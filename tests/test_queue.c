@@ -5,6 +5,7 @@
 
 #include <criterion/criterion.h>
 #include <criterion/redirect.h>
+#include <string.h>
 
 static fg_item item(intptr_t v)
 {
@@ -160,6 +161,29 @@ Test(queue, jitter_comes_from_the_choice_stream)
     cr_assert_eq(jittered, FG_MS + 200);
     run(jitter, NULL, 0);
     cr_assert_eq(jittered, FG_MS, "exhausted input: no extra delay");
+}
+
+static fg_time huge_ripe[2];
+static void huge_delays(void)
+{
+    fg_sleep(FG_MS);
+    fg_queue *q = fg_queue_latency(fg_queue_fifo(0, FG_REJECT_NEWEST), FG_FOREVER - 10, 1000);
+    fg_queue_push(q, item(1), NULL);
+    huge_ripe[0] = fg_queue_ready_at(q);
+    cr_assert_eq(pop_v(q), -EAGAIN);
+    fg_queue *r = fg_queue_latency(fg_queue_fifo(0, FG_REJECT_NEWEST), FG_FOREVER, FG_FOREVER);
+    fg_queue_push(r, item(2), NULL);
+    huge_ripe[1] = fg_queue_ready_at(r);
+    cr_assert_eq(pop_v(r), -EAGAIN);
+}
+
+Test(queue, huge_delay_and_jitter_saturate_at_forever)
+{
+    uint8_t in[32];
+    memset(in, 0xff, sizeof in);
+    run(huge_delays, in, sizeof in);
+    cr_assert_eq(huge_ripe[0], FG_FOREVER, "delay plus jitter past FG_FOREVER must not wrap into the past");
+    cr_assert_eq(huge_ripe[1], FG_FOREVER);
 }
 
 static int delivered;
