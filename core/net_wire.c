@@ -193,14 +193,20 @@ static void arrive(struct timer *t)
     land(p);
 }
 
+/* a + b for non-negative delays, saturating: a huge delay must not wrap into the past */
+static fg_time delay_add(fg_time a, fg_time b)
+{
+    return b > FG_FOREVER - a ? FG_FOREVER : a + b;
+}
+
 /* The link's per-copy decisions: jitter, reordering, corruption, CE marks. */
 static void launch(struct pkt *p, const struct link *l, fg_time extra)
 {
-    fg_time d = l->latency + extra;
+    fg_time d = delay_add(l->latency, extra);
     if (l->jitter)
-        d += (fg_time)fg_choose((uint64_t)l->jitter + 1);
+        d = delay_add(d, (fg_time)fg_choose((uint64_t)l->jitter + 1));
     if (l->reorder && fg_rand_chance(l->reorder, NET_PPM)) {
-        d += fg_rand_range(1, l->latency > 1 ? l->latency : 1);
+        d = delay_add(d, fg_rand_range(1, l->latency > 1 ? l->latency : 1));
         NET->st.reordered++;
     }
     if (l->corrupt && p->len && fg_rand_chance(l->corrupt, NET_PPM)) {

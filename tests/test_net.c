@@ -476,6 +476,48 @@ Test(net, counters_outside_a_sim_are_the_last_sims)
     cr_assert_str_eq(fg_net_drop_name(FG_NET_DROP_REASONS), "unknown");
 }
 
+/* ---- huge delays ---- */
+
+static fg_net_verdict delay_forever(const fg_packet *p, void *ud)
+{
+    (void)ud;
+    return (fg_net_verdict){p->dir == FG_NET_SEND ? FG_NET_DELAY : FG_NET_PASS, FG_FOREVER, 0};
+}
+
+static int huge_r[2];
+static void huge_recv(void *arg)
+{
+    int s = fg_udp_bind("localhost:9");
+    char buf[4];
+    huge_r[(intptr_t)arg] = fg_udp_recv(s, buf, sizeof buf, fg_after(FG_SEC));
+}
+
+static void huge_delays(void *arg)
+{
+    (void)arg;
+    fg_spawn(huge_recv, (void *)0, .group = "b", .primary = true);
+    fg_spawn(huge_recv, (void *)1, .group = "c", .primary = true);
+    fg_yield();
+    fg_link l;
+    fg_net_get_link(NULL, NULL, &l);
+    l.latency = FG_FOREVER - 10;
+    l.jitter = 1000;
+    fg_net_set_link("main", "b", &l);
+    int s = fg_udp_bind("0.0.0.0:0");
+    fg_udp_send_to(s, "b:9", "x", 1);
+    fg_assert(fg_net_monitor(&(fg_net_hooks){.packet = delay_forever}) == 0);
+    fg_udp_send_to(s, "c:9", "y", 1);
+}
+
+Test(net, huge_latency_and_delays_saturate_at_forever)
+{
+    uint8_t in[64];
+    memset(in, 0xff, sizeof in);
+    run_bytes(huge_delays, in, sizeof in);
+    cr_assert_eq(huge_r[0], -ETIMEDOUT, "latency plus jitter past FG_FOREVER must not wrap into the past");
+    cr_assert_eq(huge_r[1], -ETIMEDOUT, "a monitor's FG_FOREVER delay must not wrap into the past");
+}
+
 /* ---- memory ---- */
 
 /* Ping-pong with datagrams too big for a packet's inline buffer, ending with
