@@ -146,7 +146,7 @@ void fg_chan_on_drop(fg_chan *c, void (*drop)(void *data, size_t size, void *ud)
 int fg_chan_single(fg_chan *c, unsigned flags)
 {
     if (!fg__sync_entry(c, c && c->dead, "fg_chan_single"))
-        return c ? -EINVAL : -EPERM;
+        return fg__sync_err();
     if (flags & ~(FG_CHAN_ONE_SENDER | FG_CHAN_ONE_RECEIVER))
         return fg__misuse("fg_chan_single", -EINVAL, "unknown flags %#x", flags);
     c->one_sender |= (flags & FG_CHAN_ONE_SENDER) != 0;
@@ -170,7 +170,7 @@ static bool solo(struct task **who, struct task *t, const char *call)
 #define ENTRY(c, call)                                              \
     struct task *t = fg__sync_entry((c), (c) && (c)->dead, (call)); \
     if (FG_UNLIKELY(!t))                                            \
-        return (c) ? -EINVAL : -EPERM;
+        return fg__sync_err();
 
 __attribute__((noinline)) static int send_slow(fg_chan *c, void *data, size_t size, fg_time deadline)
 {

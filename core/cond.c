@@ -19,7 +19,7 @@ int fg_cond_wait_(fg_cond *c, fg_mutex *m, fg_time deadline)
 {
     struct task *t = fg__sync_entry(c, c && c->dead, "fg_cond_wait");
     if (!t)
-        return c ? -EINVAL : -EPERM;
+        return fg__sync_err();
     if (!m || fg__mutex_owner(m) != t)
         return fg__misuse("fg_cond_wait", -EPERM, "task does not hold the mutex");
     const char *file = fg__file;
@@ -36,14 +36,14 @@ int fg_cond_wait_(fg_cond *c, fg_mutex *m, fg_time deadline)
 int fg_cond_notify_one(fg_cond *c)
 {
     if (!fg__sync_entry(c, c && c->dead, "fg_cond_notify_one"))
-        return c ? -EINVAL : -EPERM;
+        return fg__sync_err();
     return fg__wake_first(&c->waiters, 0) != NULL;
 }
 
 int fg_cond_notify_all(fg_cond *c)
 {
     if (!fg__sync_entry(c, c && c->dead, "fg_cond_notify_all"))
-        return c ? -EINVAL : -EPERM;
+        return fg__sync_err();
     int n = 0;
     while (fg__wake_first(&c->waiters, 0))
         n++;
@@ -53,7 +53,7 @@ int fg_cond_notify_all(fg_cond *c)
 int fg_cond_destroy(fg_cond *c)
 {
     if (!fg__sync_entry(c, c && c->dead, "fg_cond_destroy"))
-        return c ? -EINVAL : -EPERM;
+        return fg__sync_err();
     if (c->waiters.head)
         return fg__misuse("fg_cond_destroy", -EBUSY, "tasks wait on this condition (%s first)",
                           c->waiters.head->name);

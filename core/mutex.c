@@ -64,7 +64,7 @@ int fg_mutex_lock_(fg_mutex *m, fg_time deadline)
 {
     struct task *t = fg__sync_entry(m, m && m->dead, "fg_mutex_lock");
     if (FG_UNLIKELY(!t))
-        return m ? -EINVAL : -EPERM;
+        return fg__sync_err();
     if (FG_LIKELY(!m->owner && !m->waiters.head && fg__por_quiet() && !t->cancelled)) {
         m->owner = t;
         m->stats.acquires++;
@@ -77,7 +77,7 @@ int fg_mutex_try_lock(fg_mutex *m)
 {
     struct task *t = fg__sync_entry(m, m && m->dead, "fg_mutex_try_lock");
     if (!t)
-        return m ? -EINVAL : -EPERM;
+        return fg__sync_err();
     if (m->owner || m->waiters.head)
         return -EAGAIN;
     m->owner = t;
@@ -89,7 +89,7 @@ int fg_mutex_unlock(fg_mutex *m)
 {
     struct task *t = fg__sync_entry(m, m && m->dead, "fg_mutex_unlock");
     if (FG_UNLIKELY(!t))
-        return m ? -EINVAL : -EPERM;
+        return fg__sync_err();
     if (FG_UNLIKELY(m->owner != t))
         return fg__misuse("fg_mutex_unlock", -EPERM, "task does not hold this mutex (%s%s)",
                           m->owner ? "held by " : "not held", m->owner ? m->owner->name : "");
@@ -106,7 +106,7 @@ int fg_mutex_unlock(fg_mutex *m)
 int fg_mutex_destroy(fg_mutex *m)
 {
     if (!fg__sync_entry(m, m && m->dead, "fg_mutex_destroy"))
-        return m ? -EINVAL : -EPERM;
+        return fg__sync_err();
     if (m->waiters.head)
         return fg__misuse("fg_mutex_destroy", -EBUSY, "tasks wait for this mutex (%s first)",
                           m->waiters.head->name);

@@ -20,7 +20,7 @@ fg_oneshot *fg_oneshot_new(void)
 static int finish(fg_oneshot *o, const char *call, int result)
 {
     if (!fg__sync_entry(o, false, call))
-        return o ? -EINVAL : -EPERM;
+        return fg__sync_err();
     if (o->set || o->closed)
         return fg__misuse(call, -EALREADY, "the one-shot was %s already", o->set ? "set" : "closed");
     while (fg__wake_first(&o->waiters, result))
@@ -50,7 +50,7 @@ int fg_oneshot_close(fg_oneshot *o)
 int fg_oneshot_try(fg_oneshot *o, void **data, size_t *size)
 {
     if (!fg__sync_entry(o, false, "fg_oneshot_try"))
-        return o ? -EINVAL : -EPERM;
+        return fg__sync_err();
     if (o->closed)
         return -EPIPE;
     if (!o->set)
@@ -65,7 +65,7 @@ int fg_oneshot_try(fg_oneshot *o, void **data, size_t *size)
 int fg_oneshot_wait_(fg_oneshot *o, void **data, size_t *size, fg_time deadline)
 {
     if (!fg__sync_entry(o, false, "fg_oneshot_wait"))
-        return o ? -EINVAL : -EPERM;
+        return fg__sync_err();
     if (!o->set && !o->closed) {
         int r = fg__wait(&o->waiters, deadline, "fg_oneshot_wait");
         if (r < 0)

@@ -57,4 +57,10 @@ static inline struct task *fg__sync_entry(const void *obj, bool dead, const char
     return S->cur;
 }
 
+/* What a call returns after fg__sync_entry refused it, matching its message. */
+static inline int fg__sync_err(void)
+{
+    return S->active && S->cur ? -EINVAL : -EPERM;
+}
+
 #endif

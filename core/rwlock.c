@@ -144,7 +144,7 @@ static int lock(fg_rwlock *l, fg_time deadline, bool write, const char *call)
 {
     struct task *t = fg__sync_entry(l, l && l->dead, call);
     if (FG_UNLIKELY(!t))
-        return l ? -EINVAL : -EPERM;
+        return fg__sync_err();
     if (l->writer == t || holds_read(l, t))
         return fg__misuse(call, -EDEADLK, "task already holds this lock");
     bool free_now = write ? !l->writer && !l->readers : !l->writer;
@@ -191,7 +191,7 @@ static int try_lock(fg_rwlock *l, bool write, const char *call)
 {
     struct task *t = fg__sync_entry(l, l && l->dead, call);
     if (!t)
-        return l ? -EINVAL : -EPERM;
+        return fg__sync_err();
     if (l->writer == t || holds_read(l, t))
         return fg__misuse(call, -EDEADLK, "task already holds this lock");
     if (l->writer || (write && l->readers) || l->waiters.head)
@@ -217,7 +217,7 @@ int fg_rwlock_unlock(fg_rwlock *l)
 {
     struct task *t = fg__sync_entry(l, l && l->dead, "fg_rwlock_unlock");
     if (!t)
-        return l ? -EINVAL : -EPERM;
+        return fg__sync_err();
     if (l->writer == t) {
         l->writer = NULL;
     } else {
@@ -242,7 +242,7 @@ int fg_rwlock_unlock(fg_rwlock *l)
 int fg_rwlock_destroy(fg_rwlock *l)
 {
     if (!fg__sync_entry(l, l && l->dead, "fg_rwlock_destroy"))
-        return l ? -EINVAL : -EPERM;
+        return fg__sync_err();
     if (l->waiters.head)
         return fg__misuse("fg_rwlock_destroy", -EBUSY, "tasks wait for this lock (%s first)",
                           l->waiters.head->name);

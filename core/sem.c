@@ -44,7 +44,7 @@ int fg_sem_acquire_(fg_sem *s, fg_time deadline)
 {
     struct task *t = fg__sync_entry(s, s && s->dead, "fg_sem_acquire");
     if (FG_UNLIKELY(!t))
-        return s ? -EINVAL : -EPERM;
+        return fg__sync_err();
     if (FG_LIKELY(s->permits && !s->waiters.head && fg__por_quiet() && !t->cancelled)) {
         s->permits--;
         s->stats.acquires++;
@@ -72,7 +72,7 @@ int fg_sem_acquire_(fg_sem *s, fg_time deadline)
 int fg_sem_try_acquire(fg_sem *s)
 {
     if (!fg__sync_entry(s, s && s->dead, "fg_sem_try_acquire"))
-        return s ? -EINVAL : -EPERM;
+        return fg__sync_err();
     if (!s->permits || s->waiters.head)
         return -EAGAIN;
     s->permits--;
@@ -83,7 +83,7 @@ int fg_sem_try_acquire(fg_sem *s)
 int fg_sem_release(fg_sem *s)
 {
     if (FG_UNLIKELY(!fg__sync_entry(s, s && s->dead, "fg_sem_release")))
-        return s ? -EINVAL : -EPERM;
+        return fg__sync_err();
     if (FG_UNLIKELY(s->permits == UINT64_MAX))
         return fg__misuse("fg_sem_release", -EOVERFLOW, "too many permits");
     s->permits++;
@@ -104,7 +104,7 @@ uint64_t fg_sem_permits(const fg_sem *s)
 int fg_sem_destroy(fg_sem *s)
 {
     if (!fg__sync_entry(s, s && s->dead, "fg_sem_destroy"))
-        return s ? -EINVAL : -EPERM;
+        return fg__sync_err();
     if (s->waiters.head)
         return fg__misuse("fg_sem_destroy", -EBUSY, "tasks wait for this semaphore (%s first)",
                           s->waiters.head->name);

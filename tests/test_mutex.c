@@ -259,6 +259,54 @@ Test(mutex, outside_a_sim_is_an_error)
     cr_assert_stderr_eq_str("fugue: fg_alloc: called outside a running sim\n");
 }
 
+/* The errno matches the message: a NULL object in a sim is -EINVAL, any call outside a sim -EPERM. */
+static int null_r[16];
+static void null_objects(void *arg)
+{
+    int *r = arg;
+    r[0] = fg_mutex_lock(NULL, FG_FOREVER);
+    r[1] = fg_mutex_try_lock(NULL);
+    r[2] = fg_mutex_unlock(NULL);
+    r[3] = fg_mutex_destroy(NULL);
+    r[4] = fg_rwlock_rdlock(NULL, FG_FOREVER);
+    r[5] = fg_rwlock_try_wrlock(NULL);
+    r[6] = fg_rwlock_unlock(NULL);
+    r[7] = fg_sem_acquire(NULL, FG_FOREVER);
+    r[8] = fg_sem_release(NULL);
+    r[9] = fg_cond_wait(NULL, NULL, FG_FOREVER);
+    r[10] = fg_cond_notify_all(NULL);
+    r[11] = fg_oneshot_set(NULL, NULL, 0);
+    r[12] = fg_oneshot_wait(NULL, NULL, NULL, FG_FOREVER);
+    r[13] = fg_chan_send(NULL, NULL, 0, FG_FOREVER);
+    r[14] = fg_chan_try_recv(NULL, NULL, NULL);
+    r[15] = fg_chan_close(NULL);
+}
+
+Test(mutex, null_and_outside_errors_match_their_messages)
+{
+    cr_redirect_stderr();
+    fg_result r;
+    fg_run_bytes(null_objects, null_r, NULL, NULL, 0, &r);
+    cr_assert_eq(r.outcome, FG_PASS, "%s", r.report);
+    for (int i = 0; i < 16; i++)
+        cr_assert_eq(null_r[i], -EINVAL, "call %d: a NULL object in a sim", i);
+    /* outside a sim, with stand-ins for objects (zeroed memory: not destroyed) */
+    static max_align_t fake[64];
+    null_objects((void *)null_r);
+    for (int i = 0; i < 16; i++)
+        cr_assert_eq(null_r[i], -EPERM, "call %d: NULL outside a sim", i);
+    int *o = null_r;
+    o[0] = fg_mutex_lock((fg_mutex *)fake, FG_FOREVER);
+    o[1] = fg_rwlock_unlock((fg_rwlock *)fake);
+    o[2] = fg_sem_release((fg_sem *)fake);
+    o[3] = fg_cond_notify_one((fg_cond *)fake);
+    o[4] = fg_oneshot_close((fg_oneshot *)fake);
+    o[5] = fg_chan_close((fg_chan *)fake);
+    o[6] = fg_chan_recv((fg_chan *)fake, NULL, NULL, FG_FOREVER);
+    for (int i = 0; i < 7; i++)
+        cr_assert_eq(o[i], -EPERM, "call %d: an object outside a sim", i);
+}
+
 static int zero_r[2];
 static void idle_task(void *arg)
 {
