@@ -174,6 +174,8 @@ int fg_yield_(void)
     struct task *t = S->cur;
     if (FG_UNLIKELY(!S->active || !t))
         return fg__misuse("fg_yield", -EPERM, "called outside a running sim");
+    if (FG_UNLIKELY(t->state != T_RUNNING))
+        return fg__misuse("fg_yield", -EPERM, "a callback may not block");
     if (FG_UNLIKELY(t->cancelled))
         fg__cancel_point(t);
     t->call = "fg_yield";

@@ -170,8 +170,11 @@ static void timed_out(struct timer *tm)
 }
 
 /* Why a call may not block now: 0, or what it returns instead. */
-static int cannot_block(struct task *t, fg_time deadline)
+static int cannot_block(struct task *t, fg_time deadline, const char *call)
 {
+    /* a callback run by the scheduler (monitor, drop, idle hook) is on a task that is not running */
+    if (FG_UNLIKELY(t->state != T_RUNNING))
+        return fg__misuse(call, -EPERM, "a callback may not block");
     if (FG_UNLIKELY(t->cancelled)) {
         fg__cancel_point(t);
         return -ECANCELED;
@@ -196,7 +199,7 @@ static int block(struct task *t, fg_time deadline, const char *call)
 int fg__block(fg_time deadline, const char *call)
 {
     struct task *t = S->cur;
-    int r = cannot_block(t, deadline);
+    int r = cannot_block(t, deadline, call);
     return r ? r : block(t, deadline, call);
 }
 
@@ -231,7 +234,7 @@ void fg__waitq_remove(struct task *t)
 int fg__wait(struct waitq *q, fg_time deadline, const char *call)
 {
     struct task *t = S->cur;
-    int r = cannot_block(t, deadline);
+    int r = cannot_block(t, deadline, call);
     if (r)
         return r;
     waitq_push(q, t);

@@ -4,6 +4,7 @@
 #include <fugue.h>
 
 #include <criterion/criterion.h>
+#include <criterion/redirect.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -516,6 +517,48 @@ Test(net, huge_latency_and_delays_saturate_at_forever)
     run_bytes(huge_delays, in, sizeof in);
     cr_assert_eq(huge_r[0], -ETIMEDOUT, "latency plus jitter past FG_FOREVER must not wrap into the past");
     cr_assert_eq(huge_r[1], -ETIMEDOUT, "a monitor's FG_FOREVER delay must not wrap into the past");
+}
+
+/* ---- callbacks ---- */
+
+/* A monitor runs inside the scheduler (a datagram lands while some task is
+ * blocked): a blocking call there is misuse, and must not corrupt that task. */
+static int cb_sleep = 1, cb_yield = 1, cb_recv;
+static fg_net_verdict sleepy_monitor(const fg_packet *p, void *ud)
+{
+    (void)ud;
+    if (p->dir == FG_NET_RECV) {
+        cb_sleep = fg_sleep(FG_MS);
+        cb_yield = fg_yield();
+    }
+    return (fg_net_verdict){FG_NET_PASS, 0, 0};
+}
+
+static void cb_reader(void *arg)
+{
+    (void)arg;
+    int s = fg_udp_bind("b:9");
+    char buf[8];
+    cb_recv = fg_udp_recv(s, buf, sizeof buf, FG_FOREVER);
+}
+
+static void blocking_in_a_monitor(void *arg)
+{
+    (void)arg;
+    fg_assert(fg_net_monitor(&(fg_net_hooks){.packet = sleepy_monitor}) == 0);
+    fg_spawn(cb_reader, NULL, .group = "b", .primary = true);
+    int s = fg_udp_bind("0.0.0.0:0");
+    fg_udp_send_to(s, "b:9", "hi", 2);
+    fg_sleep(FG_SEC);
+}
+
+Test(net, a_monitor_may_not_block)
+{
+    cr_redirect_stderr();
+    run(blocking_in_a_monitor);
+    cr_assert_eq(cb_sleep, -EPERM);
+    cr_assert_eq(cb_yield, -EPERM);
+    cr_assert_eq(cb_recv, 2, "the reader blocked when the monitor ran still gets its datagram");
 }
 
 /* ---- memory ---- */
