@@ -9,6 +9,8 @@ struct fg_cond {
 
 fg_cond *fg_cond_new(void)
 {
+    if (!fg__current("fg_cond_new"))
+        return NULL;
     fg_cond *c = fg_alloc(sizeof *c);
     if (c)
         memset(c, 0, sizeof *c);

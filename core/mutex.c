@@ -29,6 +29,8 @@ static bool grant_hook(struct idle_hook *h)
 
 fg_mutex *fg_mutex_new(void)
 {
+    if (!fg__current("fg_mutex_new"))
+        return NULL;
     fg_mutex *m = fg_alloc(sizeof *m);
     if (!m)
         return NULL;

@@ -11,6 +11,8 @@ struct fg_oneshot {
 
 fg_oneshot *fg_oneshot_new(void)
 {
+    if (!fg__current("fg_oneshot_new"))
+        return NULL;
     fg_oneshot *o = fg_alloc(sizeof *o);
     if (o)
         memset(o, 0, sizeof *o);

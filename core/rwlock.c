@@ -124,6 +124,8 @@ static bool grant_hook(struct idle_hook *h)
 
 fg_rwlock *fg_rwlock_new(void)
 {
+    if (!fg__current("fg_rwlock_new"))
+        return NULL;
     fg_rwlock *l = fg_alloc(sizeof *l);
     if (!l)
         return NULL;

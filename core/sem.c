@@ -31,6 +31,8 @@ static bool grant_hook(struct idle_hook *h)
 
 fg_sem *fg_sem_new(uint64_t permits)
 {
+    if (!fg__current("fg_sem_new"))
+        return NULL;
     fg_sem *s = fg_alloc(sizeof *s);
     if (!s)
         return NULL;

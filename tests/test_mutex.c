@@ -255,8 +255,17 @@ Test(mutex, outside_a_sim_is_an_error)
 {
     cr_redirect_stderr();
     cr_assert_null(fg_mutex_new());
+    cr_assert_null(fg_rwlock_new());
+    cr_assert_null(fg_sem_new(1));
+    cr_assert_null(fg_cond_new());
+    cr_assert_null(fg_oneshot_new());
     fflush(stderr);
-    cr_assert_stderr_eq_str("fugue: fg_alloc: called outside a running sim\n");
+    /* the message names the call the user made */
+    cr_assert_stderr_eq_str("fugue: fg_mutex_new: called outside a running sim\n"
+                            "fugue: fg_rwlock_new: called outside a running sim\n"
+                            "fugue: fg_sem_new: called outside a running sim\n"
+                            "fugue: fg_cond_new: called outside a running sim\n"
+                            "fugue: fg_oneshot_new: called outside a running sim\n");
 }
 
 /* The errno matches the message: a NULL object in a sim is -EINVAL, any call outside a sim -EPERM. */
