@@ -79,6 +79,7 @@ struct net {
     struct sock **socks;
     int nsocks, socks_cap;
     struct pkt flight;            /* list head of packets in flight */
+    struct pkt *judged;           /* off the wire while monitors judge them (via next): a monitor may fail the sim */
     uint64_t next_id;
     fg_net_hooks mon[NET_MAX_MONITORS];
     int nmon;

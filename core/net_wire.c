@@ -65,18 +65,19 @@ void fg__packet_view(const struct pkt *p, fg_net_dir dir, fg_packet *v)
                      .duplicate = p->dup, .dir = dir, .id = p->id, .sent = p->sent};
 }
 
-static fg_net_verdict judge(const struct pkt *p, fg_net_dir dir)
+static fg_net_verdict judge(struct pkt *p, fg_net_dir dir)
 {
     fg_packet v;
     fg__packet_view(p, dir, &v);
-    for (int i = 0; i < NET->nmon; i++) {
-        if (!NET->mon[i].packet)
-            continue;
-        fg_net_verdict r = NET->mon[i].packet(&v, NET->mon[i].ud);
-        if (r.action != FG_NET_PASS)
-            return r;
-    }
-    return (fg_net_verdict){FG_NET_PASS, 0, 0};
+    fg_net_verdict r = {FG_NET_PASS, 0, 0};
+    /* held where the sim's end finds it: a monitor that fails the sim never returns */
+    p->next = NET->judged;
+    NET->judged = p;
+    for (int i = 0; i < NET->nmon && r.action == FG_NET_PASS; i++)
+        if (NET->mon[i].packet)
+            r = NET->mon[i].packet(&v, NET->mon[i].ud);
+    NET->judged = p->next;
+    return r;
 }
 
 /* ---- capture ---- */
@@ -301,6 +302,11 @@ static int host_name_ok(const char *s)
 
 void fg__wire_end(void)
 {
+    while (NET->judged) {
+        struct pkt *p = NET->judged;
+        NET->judged = p->next;
+        fg__pkt_free(p);
+    }
     struct pkt *head = &NET->flight;
     while (head->next != head) {
         struct pkt *p = head->next;

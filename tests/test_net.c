@@ -617,3 +617,37 @@ Test(net, repeated_sims_leave_nothing_behind)
     }
     assert_no_leaks();
 }
+
+/* A monitor that fails the sim holds a datagram off the wire (leaving, or just
+ * arrived): the sim's end must free it too. */
+static fg_net_dir fail_dir;
+static fg_net_verdict failing_monitor(const fg_packet *p, void *ud)
+{
+    (void)ud;
+    fg_assert(p->dir != fail_dir);
+    return (fg_net_verdict){FG_NET_PASS, 0, 0};
+}
+
+static void failing_monitors(void *arg)
+{
+    (void)arg;
+    fg_link l;
+    fg_net_get_link(NULL, NULL, &l);
+    l.mtu = 65535;
+    fg_net_set_link(NULL, NULL, &l);
+    fg_assert(fg_net_monitor(&(fg_net_hooks){.packet = failing_monitor}) == 0);
+    int s = fg_udp_bind("localhost:1");
+    static char big[3000];
+    fg_udp_send_to(s, "localhost:1", big, sizeof big);
+    fg_sleep(FG_SEC);
+}
+
+Test(net, a_failing_monitor_leaks_no_datagram)
+{
+    for (int i = 0; i < 200; i++) {
+        fail_dir = i % 2 ? FG_NET_SEND : FG_NET_RECV;
+        cr_assert_eq(fg_run_bytes(failing_monitors, NULL, &quiet, NULL, 0, &res), 0);
+        cr_assert_eq(res.outcome, FG_FAIL_ASSERT, "%s", res.report);
+    }
+    assert_no_leaks();
+}
