@@ -58,12 +58,14 @@ void fg__fb_step(const fg_step *s, void *ud)
     uint64_t self = ((uint64_t)(uint32_t)t << 20 | line) * 0x9e3779b97f4a7c15ull;
     if (t != prev_task)
         bump(self ^ ((uint64_t)(uint32_t)prev_task << 40 | (uint64_t)prev_line << 8 | 1));
+    /* where the task that ran before stood, and how far it had come */
+    if (prev_task >= 0 && t != prev_task) {
+        int p = prev_task & (TRACKED - 1);
+        bump(self ^ ((uint64_t)(uint32_t)prev_task << 44 | (uint64_t)prev_line << 12 |
+                     bucket(last[p].steps) << 2 | 2));
+    }
     prev_task = t;
     prev_line = line;
-    for (int u = 0; u < TRACKED; u++)
-        if (last[u].steps && last[u].task != t)
-            bump(self ^ ((uint64_t)(uint32_t)last[u].task << 44 | (uint64_t)last[u].line << 12 |
-                         bucket(last[u].steps) << 2 | 2));
     int k = t & (TRACKED - 1);
     if (last[k].task != t || !last[k].steps) {
         last[k].steps = 0;
