@@ -1,10 +1,10 @@
 /* Schedule-level feedback. Code coverage barely changes between interleavings
- * of the same code, so the fuzzers also see, at every step, where each other
- * task stood: (this task, its site) x (other task, its last site, how far it
- * has come, in log buckets), which task's step followed which, and how far a
- * task got before the others started. An input where one task got further
- * before another reached a site is new coverage, which gives the fuzzer a
- * gradient toward orders that chance rarely produces. */
+ * of the same code, so the fuzzers also see, at every switch, which task's
+ * step followed which: (this task, its site) x (the task that ran before, its
+ * site, how far it had come, in log buckets), and how far a task got before
+ * the others started. An input where one task got further before another
+ * reached a site is new coverage, which gives the fuzzer a gradient toward
+ * orders that chance rarely produces. */
 #include "harness.h"
 
 #include <string.h>
