@@ -176,6 +176,10 @@ void fg__instant(void);
 /* From fg_run, on the main context: runs tasks until none is left. */
 void fg__sched_run(void);
 FG_NORETURN void fg__switch_final(struct task *self);
+#ifdef FG_ASAN
+/* Ends a fiber switch on the stack switched to (fake_stack: what it saved when it left). */
+void fg__asan_landed(void *fake_stack);
+#endif
 FG_NORETURN void fg__switch_main(void);
 
 /* task.c */

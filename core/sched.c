@@ -101,6 +101,26 @@ static struct task *pick(void)
     }
 }
 
+#ifdef FG_ASAN
+/* The stack fg_run was called on, learnt when a task is first entered from it:
+ * switching back must name it, or ASan loses track of the caller's stack. */
+static const void *main_bottom;
+static size_t main_size;
+static bool leaving_main;
+
+void fg__asan_landed(void *fake_stack)
+{
+    const void *bottom;
+    size_t size;
+    __sanitizer_finish_switch_fiber(fake_stack, &bottom, &size);
+    if (leaving_main) {
+        main_bottom = bottom;
+        main_size = size;
+        leaving_main = false;
+    }
+}
+#endif
+
 static void switch_to(struct task *from, struct task *to)
 {
     struct ctx *fc = from ? &from->ctx : &S->main;
@@ -114,9 +134,10 @@ static void switch_to(struct task *from, struct task *to)
     void *fake_main = NULL;
     if (!from)
         save = &fake_main;
-    __sanitizer_start_switch_fiber(save, to ? to->stack->lo : NULL, to ? to->stack->size : 0);
+    leaving_main = !from;
+    __sanitizer_start_switch_fiber(save, to ? to->stack->lo : main_bottom, to ? to->stack->size : main_size);
     fg__ctx_switch(fc, tc);
-    __sanitizer_finish_switch_fiber(from ? from->fake_stack : fake_main, NULL, NULL);
+    fg__asan_landed(from ? from->fake_stack : fake_main);
 #else
     fg__ctx_switch(fc, tc);
 #endif

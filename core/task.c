@@ -75,7 +75,7 @@ struct task *fg__current(const char *call)
 static void entry(void)
 {
 #ifdef FG_ASAN
-    __sanitizer_finish_switch_fiber(NULL, NULL, NULL);
+    fg__asan_landed(NULL);
 #endif
     struct task *t = S->cur;
     fg__resumed(t);

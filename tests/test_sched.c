@@ -147,3 +147,46 @@ Test(sched, equal_wakeups_run_in_wake_order)
     cr_assert_str_eq(order, "bca");
     cr_assert_eq(r.time, 5 * FG_MS);
 }
+
+#if defined(__SANITIZE_ADDRESS__)
+#define UNDER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define UNDER_ASAN 1
+#endif
+#endif
+#ifdef UNDER_ASAN
+#include <criterion/redirect.h>
+#include <sanitizer/asan_interface.h>
+#include <stdio.h>
+
+static void two_tasks_child(void *arg)
+{
+    (void)arg;
+    fg_yield();
+}
+
+static void two_tasks(void *arg)
+{
+    (void)arg;
+    fg_spawn(two_tasks_child, NULL);
+    fg_yield();
+}
+
+/* Back on the caller's stack after a sim, ASan must know that stack again: a
+ * longjmp (a failed Criterion assertion) or exit there calls
+ * __asan_handle_no_return, which refused with a false-positive warning. */
+Test(sched, asan_knows_the_main_stack_after_a_sim)
+{
+    cr_redirect_stderr();
+    fg_result r;
+    fg_run_bytes(two_tasks, NULL, NULL, NULL, 0, &r);
+    __asan_handle_no_return();
+    fflush(stderr);
+    char buf[4096] = {0};
+    FILE *f = cr_get_redirected_stderr();
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    buf[n] = 0;
+    cr_assert_null(strstr(buf, "ignoring requested __asan_handle_no_return"), "%s", buf);
+}
+#endif
