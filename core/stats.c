@@ -24,7 +24,7 @@ int64_t fg_hist_quantile(const fg_hist *h, double q)
 {
     if (!h || !h->count)
         return 0;
-    if (q < 0)
+    if (!(q >= 0))   /* NaN too */
         q = 0;
     if (q > 1)
         q = 1;

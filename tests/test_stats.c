@@ -54,3 +54,17 @@ Test(stats, empty_histograms_and_misuse)
     fflush(stderr);
     cr_assert_stderr_eq_str("fugue: fg_stats_keep: called outside a running sim\n");
 }
+
+Test(stats, a_nan_quantile_is_the_lowest)
+{
+    fg_hist h;
+    memset(&h, 0, sizeof h);
+    h.count = 3;
+    h.bucket[1] = 1;
+    h.bucket[3] = 2;
+    h.min = 1;
+    h.max = 7;
+    /* NaN passes both clamps; converting it to an integer rank is undefined */
+    cr_assert_eq(fg_hist_quantile(&h, __builtin_nan("")), fg_hist_quantile(&h, 0.0));
+    cr_assert_eq(fg_hist_quantile(&h, 0.0), 1);
+}
