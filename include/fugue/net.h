@@ -83,7 +83,8 @@ typedef struct fg_net_verdict {
 } fg_net_verdict;
 
 /* Callbacks a test installs for the sim; any may be NULL. The call hooks
- * return 0 to let the call proceed or a negative errno it then returns. */
+ * return 0 to let the call proceed or a negative errno it then returns. The
+ * packet hook may run inside the scheduler: a blocking call there is -EPERM. */
 typedef struct fg_net_hooks {
     fg_net_verdict (*packet)(const fg_packet *p, void *ud);
     int (*open)(const char *host, fg_addr local, void *ud);    /* fg_udp_bind */

@@ -172,7 +172,8 @@ FG_API fg_chan *fg_chan_bounded(size_t capacity);
 #define FG_CHAN_ONE_SENDER 1u
 #define FG_CHAN_ONE_RECEIVER 2u
 FG_API int fg_chan_single(fg_chan *c, unsigned flags);
-/* Items the queue lets go (lost or evicted) go to `drop` (by default they are forgotten). */
+/* Items the queue lets go (lost or evicted) go to `drop` (by default they are
+ * forgotten). It may run inside the scheduler: a blocking call there is -EPERM. */
 FG_API void fg_chan_on_drop(fg_chan *c, void (*drop)(void *data, size_t size, void *ud), void *ud);
 
 /* 0 once queued (or lost by a loss stage); -EPIPE (misuse) once closed; -ETIMEDOUT, -ECANCELED. */
