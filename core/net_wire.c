@@ -77,6 +77,11 @@ static fg_net_verdict judge(struct pkt *p, fg_net_dir dir)
         if (NET->mon[i].packet)
             r = NET->mon[i].packet(&v, NET->mon[i].ud);
     NET->judged = p->next;
+    if (r.action == FG_NET_DUPLICATE && r.copies > FG_NET_MAX_COPIES) {
+        fg__misuse("fg_net_monitor", -EINVAL, "a verdict asked for %u copies of a datagram; it gets %d",
+                   r.copies, FG_NET_MAX_COPIES);
+        r.copies = FG_NET_MAX_COPIES;
+    }
     return r;
 }
 

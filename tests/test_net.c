@@ -376,6 +376,31 @@ Test(net, monitor_sees_every_packet_and_decides)
     cr_assert_eq(st.delayed, 1);
 }
 
+static fg_net_verdict greedy(const fg_packet *p, void *ud)
+{
+    (void)ud;
+    return p->dir == FG_NET_SEND ? (fg_net_verdict){.action = FG_NET_DUPLICATE, .copies = 4000000000u}
+                                 : (fg_net_verdict){.action = FG_NET_PASS};
+}
+
+static void copies_capped(void *arg)
+{
+    (void)arg;
+    fg_assert(fg_net_monitor(&(fg_net_hooks){.packet = greedy}) == 0);
+    start();
+    send_some(1, 0);
+}
+
+Test(net, a_verdict_gets_at_most_max_copies)
+{
+    cr_redirect_stderr();
+    run(copies_capped);
+    cr_assert_eq(st.duplicated, FG_NET_MAX_COPIES, "copies made: %llu", (unsigned long long)st.duplicated);
+    fflush(stderr);
+    cr_assert_stderr_eq_str("fugue: task main: fg_net_monitor: a verdict asked for 4000000000 copies of a datagram; "
+                            "it gets 64\n");
+}
+
 static int calls;
 
 static int fail_open(const char *host, fg_addr local, void *ud)

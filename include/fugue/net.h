@@ -74,12 +74,14 @@ typedef struct fg_packet {
     fg_time sent;
 } fg_packet;
 
+#define FG_NET_MAX_COPIES 64
+
 typedef enum fg_net_action { FG_NET_PASS, FG_NET_DROP, FG_NET_DELAY, FG_NET_DUPLICATE } fg_net_action;
 
 typedef struct fg_net_verdict {
     fg_net_action action;
     fg_time delay;        /* FG_NET_DELAY: extra delay */
-    unsigned copies;      /* FG_NET_DUPLICATE: extra copies */
+    unsigned copies;      /* FG_NET_DUPLICATE: extra copies (at most FG_NET_MAX_COPIES) */
 } fg_net_verdict;
 
 /* Callbacks a test installs for the sim; any may be NULL. The call hooks
