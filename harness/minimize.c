@@ -5,8 +5,11 @@
 #include "harness.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 struct min {
     const fg_target *t;
@@ -15,6 +18,7 @@ struct min {
     uint64_t runs, max_runs;
     uint8_t *cur;
     size_t len;
+    bool forked;   /* the failure crashes the process: run each try in a child */
 };
 
 static void first_line(const char *report, char *out, size_t n)
@@ -26,25 +30,97 @@ static void first_line(const char *report, char *out, size_t n)
     out[k] = 0;
 }
 
+/* What one run showed: its outcome, first report line and the bytes it read. */
+struct verdict {
+    int outcome;
+    size_t used;
+    char sig[512];
+};
+
+static int verdict_fd = -1;   /* in a child: where its verdict goes */
+
+static void child_failure(const fg_result *r, void *ud)
+{
+    struct verdict *v = ud;
+    v->outcome = (int)r->outcome;
+    v->used = r->input_len;
+    first_line(r->report, v->sig, sizeof v->sig);
+    /* crashes and stack overflows abort after this: the parent must hear now */
+    if (r->outcome == FG_FAIL_CRASH || r->outcome == FG_FAIL_OVERFLOW) {
+        (void)!write(verdict_fd, v, sizeof *v);
+    }
+}
+
+/* Runs `d` in a child process, so a crash signal or stack overflow, which
+ * abort, can be minimized too. */
+static bool run_forked(struct min *m, const uint8_t *d, size_t n, struct verdict *v)
+{
+    int fds[2];
+    if (pipe(fds) < 0)
+        return false;
+    fflush(stdout);
+    fflush(stderr);
+    pid_t pid = fork();
+    if (pid < 0) {
+        close(fds[0]), close(fds[1]);
+        return false;
+    }
+    if (pid == 0) {
+        close(fds[0]);
+        int null = open("/dev/null", O_WRONLY);
+        if (null >= 0)
+            dup2(null, 2);
+        verdict_fd = fds[1];
+        struct verdict mine = {0};
+        fg_opts o = fg_target_opts(m->t);
+        o.return_on_failure = true;
+        o.quiet = true;
+        o.on_failure = child_failure;
+        o.ud = &mine;
+        fg_result r;
+        if (fg_run_bytes(m->t->body, NULL, &o, d, n, &r) < 0)
+            mine.outcome = -1;
+        else if (r.outcome == FG_PASS)
+            mine.outcome = FG_PASS;
+        (void)!write(fds[1], &mine, sizeof mine);
+        _exit(0);
+    }
+    close(fds[1]);
+    ssize_t got = read(fds[0], v, sizeof *v);
+    close(fds[0]);
+    int st;
+    waitpid(pid, &st, 0);
+    return got == (ssize_t)sizeof *v;
+}
+
 /* Runs `d`; true when it fails as the original did. *used: the bytes it read. */
 static bool fails_same(struct min *m, const uint8_t *d, size_t n, size_t *used, bool first)
 {
-    fg_opts o = fg_target_opts(m->t);
-    o.return_on_failure = true;
-    o.quiet = true;
-    fg_result r;
+    struct verdict v;
     m->runs++;
-    if (fg_run_bytes(m->t->body, NULL, &o, d, n, &r) < 0 || r.outcome == FG_PASS)
+    if (m->forked) {
+        if (!run_forked(m, d, n, &v))
+            return false;
+    } else {
+        fg_opts o = fg_target_opts(m->t);
+        o.return_on_failure = true;
+        o.quiet = true;
+        fg_result r;
+        if (fg_run_bytes(m->t->body, NULL, &o, d, n, &r) < 0)
+            return false;
+        v.outcome = (int)r.outcome;
+        v.used = r.input_len;
+        first_line(r.report, v.sig, sizeof v.sig);
+    }
+    if (v.outcome <= FG_PASS)
         return false;
-    char sig[512];
-    first_line(r.report, sig, sizeof sig);
     if (first) {
-        m->want = r.outcome;
-        memcpy(m->sig, sig, sizeof sig);
-    } else if (r.outcome != m->want || strcmp(sig, m->sig)) {
+        m->want = (fg_outcome)v.outcome;
+        memcpy(m->sig, v.sig, sizeof v.sig);
+    } else if (v.outcome != (int)m->want || strcmp(v.sig, m->sig)) {
         return false;
     }
-    *used = r.input_len;
+    *used = v.used;
     return true;
 }
 
@@ -128,8 +204,10 @@ int fg__minimize_main(const fg_target *t, const char *prog, int argc, char **arg
         return 2;
     }
     size_t used;
+    /* a first run in a child tells whether the failure kills the process */
+    m.forked = true;
     if (!fails_same(&m, data, len, &used, true)) {
-        fprintf(stderr, "minimize: %s does not fail (or crashes, which minimize cannot survive yet)\n", in);
+        fprintf(stderr, "minimize: %s does not fail\n", in);
         free(data);
         return 1;
     }
@@ -141,6 +219,7 @@ int fg__minimize_main(const fg_target *t, const char *prog, int argc, char **arg
     }
     memcpy(m.cur, data, used);
     m.len = used;
+    m.forked = m.want == FG_FAIL_CRASH || m.want == FG_FAIL_OVERFLOW;
     for (bool progress = true; progress && m.runs < m.max_runs;) {
         progress = pass_chunks(&m, c);
         progress |= pass_values(&m, c);
