@@ -33,7 +33,7 @@ int main(void)
             for (int k = 0; k < 64; k++)
                 fg_run_seed(t->body, NULL, &o, n++, &r);
         } while ((dt = now_s() - t0) < budget);
-        printf("%s random: %.0f runs/s\n", t->name, (double)n / dt);
+        printf("%s_random: %.0f runs/s\n", t->name, (double)n / dt);
         if (t->expect != FG_PASS)
             continue;
         /* the fuzzers' entry on recorded random inputs, feedback off then on */
@@ -55,7 +55,7 @@ int main(void)
                     fg_target_fuzz_one(t, inputs[k], lens[k]);
                 }
             } while ((dt = now_s() - t0) < budget);
-            printf("%s fuzz entry%s: %.0f runs/s\n", t->name, fb ? " with schedule feedback" : "", (double)n / dt);
+            printf("%s_fuzz_entry%s: %.0f runs/s\n", t->name, fb ? "_with_schedule_feedback" : "", (double)n / dt);
         }
     }
     /* runs-to-bug of random mode: mean over seeds */
@@ -78,9 +78,9 @@ int main(void)
             total += runs;
             worst = runs > worst ? runs : worst;
         }
-        printf("%s random runs-to-bug mean: %.1f runs\n", t->name, (double)total / trials);
-        printf("%s random runs-to-bug worst of %d: %llu runs\n", t->name, trials, (unsigned long long)worst);
-        printf("%s stated find_within: %llu runs\n", t->name, (unsigned long long)t->find_within);
+        printf("%s_random_runs_to_bug_mean: %.1f runs\n", t->name, (double)total / trials);
+        printf("%s_random_runs_to_bug_worst_of_%d: %llu runs\n", t->name, trials, (unsigned long long)worst);
+        printf("%s_stated_find_within: %llu runs\n", t->name, (unsigned long long)t->find_within);
     }
     return 0;
 }
