@@ -7,26 +7,7 @@
 #include <time.h>
 #include <ucontext.h>
 
-static double now_s(void)
-{
-    struct timespec ts;
-    /* CPU time of this thread: figures for one core, robust to a busy machine */
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static long status_kib(const char *key)
-{
-    char line[256];
-    long v = -1;
-    FILE *f = fopen("/proc/self/status", "r");
-    while (f && fgets(line, sizeof line, f))
-        if (!strncmp(line, key, strlen(key)))
-            v = atol(line + strlen(key) + 1);
-    if (f)
-        fclose(f);
-    return v;
-}
+#include "bench.h"
 
 /* ---- task switch ---- */
 

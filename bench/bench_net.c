@@ -11,13 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
-/* CPU time of this thread: other processes on a shared machine don't count */
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
+#include "bench.h"
 
 /* ---- a stream of datagrams ---- */
 
@@ -108,19 +102,6 @@ static void ping_pong(void *arg)
     fg_spawn(server, NULL, .group = "server");
 }
 
-static long rss_kib(void)
-{
-    char line[256];
-    long v = -1;
-    FILE *f = fopen("/proc/self/status", "r");
-    while (f && fgets(line, sizeof line, f))
-        if (!strncmp(line, "VmRSS:", 6))
-            v = atol(line + 6);
-    if (f)
-        fclose(f);
-    return v;
-}
-
 static int rm(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
 {
     (void)sb, (void)flag, (void)ftw;
@@ -152,7 +133,7 @@ int main(void)
     for (uint64_t s = 0; s < 10000; s++)   /* warm the pools */
         fg_run_seed(ping_pong, NULL, &o, s, &r);
     const int sims = 1000000;
-    long rss0 = rss_kib();
+    long rss0 = status_kib("VmRSS:");
     double t0 = now_s();
     for (int s = 0; s < sims; s++) {
         fg_run_seed(ping_pong, NULL, &o, (uint64_t)s, &r);
@@ -163,6 +144,6 @@ int main(void)
     printf("ping_pong_random: %.0f sims/s\n", sims / t);
     printf("ping_pong_sim: %.0f ns/sim\n", t * 1e9 / sims);
     /* a sim leaves nothing behind: a million of them must not grow memory */
-    printf("ping_pong_rss_growth_1M_sims: %ld KiB\n", rss_kib() - rss0);
+    printf("ping_pong_rss_growth_1M_sims: %ld KiB\n", status_kib("VmRSS:") - rss0);
     return 0;
 }

@@ -6,27 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#if defined(__SANITIZE_ADDRESS__)
-#define UNDER_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define UNDER_ASAN 1
-#endif
-#endif
-#ifndef UNDER_ASAN
-#define UNDER_ASAN 0
-#else
-#include <sanitizer/lsan_interface.h>
-#endif
-
-/* LeakSanitizer's verdict now, as an assertion (its report at exit fails nothing). */
-static void assert_no_leaks(void)
-{
-#if UNDER_ASAN
-    cr_assert_eq(__lsan_do_recoverable_leak_check(), 0, "LeakSanitizer found leaks (report above)");
-#endif
-}
-
+#include "leakcheck.h"
 
 static fg_time woke[4];
 static void timed(void *arg)
