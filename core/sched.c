@@ -125,9 +125,12 @@ static void switch_to(struct task *from, struct task *to)
 {
     struct ctx *fc = from ? &from->ctx : &S->main;
     struct ctx *tc = to ? &to->ctx : &S->main;
-    if (from && FG_UNLIKELY(from->unguarded) && !fg__stack_canary_ok(from->stack ? from->stack : S->zombie))
-        fg__fail(FG_FAIL_OVERFLOW, "stack overflow: task %s ran past the end of its %zu-byte stack (canary)",
-                 from->name, from->stack->size);
+    if (from && FG_UNLIKELY(from->unguarded)) {
+        const struct stack *st = from->stack ? from->stack : S->zombie;
+        if (!fg__stack_canary_ok(st))
+            fg__fail(FG_FAIL_OVERFLOW, "stack overflow: task %s ran past the end of its %zu-byte stack (canary)",
+                     from->name, st->size);
+    }
     S->cur = to;
 #ifdef FG_ASAN
     void **save = from && from->state == T_DONE ? NULL : from ? &from->fake_stack : NULL;

@@ -155,6 +155,8 @@ static int run(fg_fn root, void *arg, const fg_opts *o, fg_result *r)
         return fg__misuse("fg_run", -EBUSY, "a sim is already running (sims don't nest)");
     if (!root)
         return fg__misuse("fg_run", -EINVAL, "no root function");
+    if (o && o->stack_size > FG_STACK_MAX)
+        return fg__misuse("fg_run", -EINVAL, "a stack of %zu bytes is more than FG_STACK_MAX", o->stack_size);
     S->o = o ? *o : defaults;
     if (!S->o.stack_size)
         S->o.stack_size = FG_STACK_DEFAULT;

@@ -90,6 +90,9 @@ struct stack *fg__stack_get(size_t size)
 {
     if (!page)
         init();
+    /* below this even fugue's own calls could hit the guard page */
+    if (size < 16384)
+        size = 16384;
     size = (size + page - 1) & ~(page - 1);
     struct pool *p = pool_for(size);
     if (p && p->nfree) {

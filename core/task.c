@@ -121,6 +121,8 @@ int fg_spawn_(fg_fn fn, void *arg, const char *fname, fg_spawn_opts o)
         return -EPERM;
     if (!fn)
         return fg__misuse("fg_spawn", -EINVAL, "no function given");
+    if (o.stack_size > FG_STACK_MAX)
+        return fg__misuse("fg_spawn", -EINVAL, "a stack of %zu bytes is more than FG_STACK_MAX", o.stack_size);
     if (S->ending)
         return -ECANCELED;
     return fg__spawn(fn, arg, o.name ? o.name : fname, o.group ? fg__group(o.group) : self->group,

@@ -87,6 +87,7 @@ typedef struct fg_opts {
 } fg_opts;
 
 #define FG_STACK_DEFAULT ((size_t)256 * 1024)
+#define FG_STACK_MAX ((size_t)1 << 30)      /* larger stack sizes are refused (-EINVAL); below 16 KiB, 16 KiB */
 
 struct fg_result {
     fg_outcome outcome;

@@ -150,6 +150,28 @@ static void root_big(void *arg)
     fg_spawn(big_stack, NULL, .stack_size = 8 << 20, .primary = true);
 }
 
+static int huge_r;
+static void root_huge(void *arg)
+{
+    (void)arg;
+    huge_r = fg_spawn(big_stack, NULL, .stack_size = (size_t)-1);
+    fg_spawn(sleepy, NULL, .stack_size = 1, .primary = true);   /* rounded up to something usable */
+}
+
+Test(task, absurd_stack_sizes)
+{
+    cr_redirect_stderr();
+    fg_result r;
+    fg_run_bytes(root_huge, NULL, &quiet, NULL, 0, &r);
+    cr_assert_eq(r.outcome, FG_PASS, "%s", r.report);
+    cr_assert_eq(huge_r, -EINVAL);
+    fg_opts o = {.stack_size = (size_t)-1};
+    cr_assert_eq(fg_run_bytes(root_huge, NULL, &o, NULL, 0, &r), -EINVAL);
+    fflush(stderr);
+    cr_assert_stderr_eq_str("fugue: task main: fg_spawn: a stack of 18446744073709551615 bytes is more than FG_STACK_MAX\n"
+                            "fugue: fg_run: a stack of 18446744073709551615 bytes is more than FG_STACK_MAX\n");
+}
+
 Test(task, stack_size_per_task)
 {
     fg_result r;
