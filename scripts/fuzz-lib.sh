@@ -28,7 +28,8 @@ fuzz_targets() {
 # AFL++ without root or hand steps: no CPU governor check, no core_pattern
 # check, no curses UI, affinity only if a core is free.
 afl_env() {
-  unset LSAN_OPTIONS   # afl-fuzz refuses custom ones without symbolize=0; its binaries have no ASan
+  # afl-fuzz refuses custom sanitizer options it didn't ask for; its binaries have no ASan
+  unset LSAN_OPTIONS ASAN_OPTIONS UBSAN_OPTIONS MSAN_OPTIONS
   export AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_NO_UI=1 AFL_TRY_AFFINITY=1
   export AFL_QUIET=1 AFL_IGNORE_UNKNOWN_ENVS=1
 }
