@@ -11,7 +11,7 @@
 
 /* ---- task switch ---- */
 
-#define SWITCHES 20000000
+#define SWITCHES 10000000
 static void yielder(void *arg)
 {
     (void)arg;
@@ -169,10 +169,16 @@ int main(void)
     printf("baseline_dependent_random_page_touch: %.1f ns\n", touch);
     printf("spawn_sleep_exit_warm_in_page_touches: %.1f touches/task\n", warm / touch);
 
-    t = now_s();
-    fg_run_bytes(two_yielders, NULL, &big, NULL, 0, &r);
-    double sw = (now_s() - t) * 1e9 / (double)r.steps;
-    double uc = swapcontext_ns();
+    /* best of five, alternating the two, so a noisy moment hurts neither alone */
+    double sw = 1e9, uc = 1e9;
+    for (int rep = 0; rep < 5; rep++) {
+        t = now_s();
+        fg_run_bytes(two_yielders, NULL, &big, NULL, 0, &r);
+        double ns = (now_s() - t) * 1e9 / (double)r.steps;
+        sw = ns < sw ? ns : sw;
+        ns = swapcontext_ns();
+        uc = ns < uc ? ns : uc;
+    }
     printf("task_switch: %.2f ns\n", sw);
     printf("swapcontext_switch: %.2f ns\n", uc);
     printf("task_switch_speedup_vs_swapcontext: %.1f x\n", uc / sw);
