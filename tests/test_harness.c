@@ -13,38 +13,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static char tmp[256];
+#include "testutil.h"
 
-static void make_tmp(void)
-{
-    snprintf(tmp, sizeof tmp, "/tmp/fugue-test-harness-XXXXXX");
-    cr_assert(mkdtemp(tmp));
-}
+static void make_tmp(void) { tmp_make("harness"); }
 
-static void remove_tmp(void)
-{
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp);
-    cr_expect_eq(system(cmd), 0);
-}
 
-/* Runs a shell command; returns its exit status, its output (stdout and stderr) in out. */
-static int run(char *out, size_t n, const char *fmt, ...) FG_PRINTF(3, 4);
-static int run(char *out, size_t n, const char *fmt, ...)
-{
-    char cmd[8192];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(cmd, sizeof cmd, fmt, ap);
-    va_end(ap);
-    strncat(cmd, " 2>&1", sizeof cmd - strlen(cmd) - 1);
-    FILE *p = popen(cmd, "r");
-    cr_assert(p, "popen %s", cmd);
-    size_t len = fread(out, 1, n - 1, p);
-    out[len] = 0;
-    int st = pclose(p);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-}
+
 
 /* The first "hash <16 hex>" in s, or 0 */
 static uint64_t hash_in(const char *s)
@@ -87,7 +61,7 @@ Test(harness, registry_in_name_order)
     cr_expect_str_eq(o.name, "lost_update");
 }
 
-Test(harness, save_input_writes_exact_bytes, .init = make_tmp, .fini = remove_tmp)
+Test(harness, save_input_writes_exact_bytes, .init = make_tmp, .fini = tmp_remove)
 {
     char dir[512], path[1024];
     snprintf(dir, sizeof dir, "%s/a/b", tmp);
@@ -108,7 +82,7 @@ Test(harness, save_input_writes_exact_bytes, .init = make_tmp, .fini = remove_tm
 
 /* The inputs the engines are compared on: every corpus file and a few
  * pseudo-random byte strings, for every target. */
-Test(harness, same_hash_in_every_engine, .init = make_tmp, .fini = remove_tmp, .timeout = 240)
+Test(harness, same_hash_in_every_engine, .init = make_tmp, .fini = tmp_remove, .timeout = 240)
 {
     const char *engines = getenv("FUGUE_ENGINES");   /* "libfuzzer,libfuzzer-plain,afl,gcc" ... */
     cr_assert(engines, "FUGUE_ENGINES lists the built engines (meson sets it)");
@@ -148,18 +122,18 @@ Test(harness, same_hash_in_every_engine, .init = make_tmp, .fini = remove_tmp, .
             fg_result r;
             cr_assert_eq(fg_run_bytes(t->body, NULL, &o, d, n, &r), 0);
             uint64_t want = r.hash;
-            run(out, sizeof out, "'%s/%s' replay '%s'", bin(), t->name, files[i]);
+            sh_status(out, sizeof out, "'%s/%s' replay '%s'", bin(), t->name, files[i]);
             cr_expect_eq(hash_in(out), want, "driver, %s on %s: %s", t->name, files[i], out);
             char list[256];
             snprintf(list, sizeof list, "%s", engines);
             for (char *e = strtok(list, ","); e; e = strtok(NULL, ",")) {
                 if (!strncmp(e, "libfuzzer", 9))
-                    run(out, sizeof out, "FUGUE_PRINT_HASH=1 ASAN_OPTIONS=detect_leaks=0 '%s/%s-%s' '%s'", bin(),
+                    sh_status(out, sizeof out, "FUGUE_PRINT_HASH=1 ASAN_OPTIONS=detect_leaks=0 '%s/%s-%s' '%s'", bin(),
                         t->name, e, files[i]);
                 else if (!strcmp(e, "afl"))
-                    run(out, sizeof out, "FUGUE_PRINT_HASH=1 '%s/%s-afl' < '%s'", bin(), t->name, files[i]);
+                    sh_status(out, sizeof out, "FUGUE_PRINT_HASH=1 '%s/%s-afl' < '%s'", bin(), t->name, files[i]);
                 else
-                    run(out, sizeof out, "'%s/fugue-targets-%s' %s replay '%s'", bin(), e, t->name, files[i]);
+                    sh_status(out, sizeof out, "'%s/fugue-targets-%s' %s replay '%s'", bin(), e, t->name, files[i]);
                 cr_expect_eq(hash_in(out), want, "%s, %s on %s: %.2000s", e, t->name, files[i], out);
                 compared++;
             }
@@ -168,10 +142,10 @@ Test(harness, same_hash_in_every_engine, .init = make_tmp, .fini = remove_tmp, .
     cr_expect_gt(compared, 0, "at least one other engine or compiler was built");
 }
 
-Test(harness, random_saves_the_failure_and_its_replay_command, .init = make_tmp, .fini = remove_tmp)
+Test(harness, random_saves_the_failure_and_its_replay_command, .init = make_tmp, .fini = tmp_remove)
 {
     static char out[1 << 16];
-    int st = run(out, sizeof out, "'%s/lost_update' random --crash-dir '%s/crashes'", bin(), tmp);
+    int st = sh_status(out, sizeof out, "'%s/lost_update' random --crash-dir '%s/crashes'", bin(), tmp);
     cr_assert_eq(st, 1, "a failing random run exits 1: %s", out);
     char *saved = strstr(out, "input saved: ");
     cr_assert(saved, "%s", out);
@@ -184,24 +158,24 @@ Test(harness, random_saves_the_failure_and_its_replay_command, .init = make_tmp,
     cr_assert_eq(strncmp(name, "crash-", 6), 0);
     uint64_t h = strtoull(name + 6, NULL, 16);
     /* the printed command replays the failure */
-    st = run(out, sizeof out, "'%s/lost_update' replay '%s'", bin(), path);
+    st = sh_status(out, sizeof out, "'%s/lost_update' replay '%s'", bin(), path);
     cr_expect_eq(st, 1);
     cr_expect(strstr(out, "assertion failed: counter"), "%s", out);
     cr_expect_eq(hash_in(strstr(out, ": assertion hash") ? strstr(out, ": assertion hash") : out), h,
                  "the file is named by the trace hash it replays: %s", out);
-    st = run(out, sizeof out, "'%s/lost_update' replay --trace '%s'", bin(), path);
+    st = sh_status(out, sizeof out, "'%s/lost_update' replay --trace '%s'", bin(), path);
     cr_expect(strstr(out, "worker_2 (group main) resumes from fg_yield"), "--trace tells the story: %s", out);
 
     /* minimize keeps the failure and does not grow the input */
     char min[1100];
     snprintf(min, sizeof min, "%s.min", path);
-    st = run(out, sizeof out, "'%s/lost_update' minimize '%s' -o '%s'", bin(), path, min);
+    st = sh_status(out, sizeof out, "'%s/lost_update' minimize '%s' -o '%s'", bin(), path, min);
     cr_expect_eq(st, 0, "%s", out);
     struct stat a, b;
     cr_assert_eq(stat(path, &a), 0);
     cr_assert_eq(stat(min, &b), 0);
     cr_expect_leq(b.st_size, a.st_size);
-    st = run(out, sizeof out, "'%s/lost_update' replay '%s'", bin(), min);
+    st = sh_status(out, sizeof out, "'%s/lost_update' replay '%s'", bin(), min);
     cr_expect_eq(st, 1);
     cr_expect(strstr(out, "assertion failed: counter"), "%s", out);
 }
@@ -209,18 +183,18 @@ Test(harness, random_saves_the_failure_and_its_replay_command, .init = make_tmp,
 Test(harness, exhaustive_counts_and_determinism)
 {
     static char out[1 << 14];
-    int st = run(out, sizeof out, "'%s/mailbox' exhaustive --max-runs 25", bin());
+    int st = sh_status(out, sizeof out, "'%s/mailbox' exhaustive --max-runs 25", bin());
     cr_expect_eq(st, 0, "%s", out);
     cr_expect(strstr(out, "exhaustive: 25 schedules (stopped at --max-runs), 0 failures"), "%s", out);
-    st = run(out, sizeof out, "'%s/lost_update' exhaustive --no-save", bin());
+    st = sh_status(out, sizeof out, "'%s/lost_update' exhaustive --no-save", bin());
     cr_expect_eq(st, 1, "%s", out);
     cr_expect(strstr(out, "stopped at the first failure"), "%s", out);
-    st = run(out, sizeof out, "'%s/mailbox' check-determinism --iterations 20", bin());
+    st = sh_status(out, sizeof out, "'%s/mailbox' check-determinism --iterations 20", bin());
     cr_expect_eq(st, 0, "%s", out);
     cr_expect(strstr(out, "check-determinism: 21 inputs, 0 nondeterministic"), "%s", out);
-    st = run(out, sizeof out, "'%s/mailbox' --help", bin());
+    st = sh_status(out, sizeof out, "'%s/mailbox' --help", bin());
     cr_expect_eq(st, 0);
     cr_expect(strstr(out, "replay") && strstr(out, "random") && strstr(out, "exhaustive"), "%s", out);
-    st = run(out, sizeof out, "'%s/mailbox' frobnicate", bin());
+    st = sh_status(out, sizeof out, "'%s/mailbox' frobnicate", bin());
     cr_expect_eq(st, 2, "an unknown command is a usage error");
 }

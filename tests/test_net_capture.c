@@ -21,25 +21,18 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define TMP_TEMPLATE "/tmp/fugue-test-net-capture-XXXXXX"
-static char tmp[sizeof TMP_TEMPLATE];
+#include "testutil.h"
 
-static int rm(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb, (void)flag, (void)ftw;
-    return remove(path);
-}
 
 static void setup(void)
 {
-    memcpy(tmp, TMP_TEMPLATE, sizeof tmp);
-    cr_assert_not_null(mkdtemp(tmp));
+    tmp_make("net-capture");
 }
 
 static void teardown(void)
 {
     unsetenv("FUGUE_PCAP_DIR");
-    nftw(tmp, rm, 16, FTW_DEPTH | FTW_PHYS);
+    tmp_remove();
 }
 
 TestSuite(net_capture, .init = setup, .fini = teardown);
@@ -175,23 +168,6 @@ Test(net_capture, one_file_per_host_with_every_ping_and_pong_in_order)
     cr_assert_str_eq(buf, "10.0.0.1 main\n10.0.0.2 client_0\n10.0.0.3 client_1\n10.0.0.4 server\n");
 }
 
-static int have_tshark(void) { return system("tshark -v >/dev/null 2>&1") == 0; }
-
-static char *sh(const char *fmt, ...)
-{
-    static char out[16384];
-    char cmd[2048];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(cmd, sizeof cmd, fmt, ap);
-    va_end(ap);
-    FILE *f = popen(cmd, "r");
-    cr_assert_not_null(f, "popen %s", cmd);
-    size_t n = fread(out, 1, sizeof out - 1, f);
-    out[n] = '\0';
-    cr_assert_eq(pclose(f), 0, "exit status of %s\n%s", cmd, out);
-    return out;
-}
 
 Test(net_capture, tshark_reads_every_capture_clean_with_names)
 {
@@ -213,13 +189,13 @@ Test(net_capture, tshark_reads_every_capture_clean_with_names)
         char f[64];
         snprintf(f, sizeof f, "%s.pcap", files[i]);
         /* Status 1 is Good; _ws.malformed and _ws.expert stay empty unless tshark complains. */
-        char *out = sh("tshark -r '%s' -N n -H '%s' -o ip.check_checksum:TRUE -o udp.check_checksum:TRUE "
+        char *out = sh_output("tshark -r '%s' -N n -H '%s' -o ip.check_checksum:TRUE -o udp.check_checksum:TRUE "
                        "-d udp.port==8080,data -T fields -e ip.src_host -e ip.dst_host -e udp.srcport "
                        "-e udp.dstport -e data.text -e ip.checksum.status -e udp.checksum.status "
                        "-e _ws.malformed -e _ws.expert -o data.show_as_text:TRUE 2>/dev/null",
                        path(f), path("hosts"));
         cr_assert_str_eq(out, want[i], "%s:\n%s", f, out);
-        char *bad = sh("tshark -r '%s' -Y _ws.malformed 2>/dev/null | wc -l", path(f));
+        char *bad = sh_output("tshark -r '%s' -Y _ws.malformed 2>/dev/null | wc -l", path(f));
         cr_assert_str_eq(bad, "0\n", "%s has malformed packets", f);
     }
 }

@@ -11,43 +11,18 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "testutil.h"
+
 #define BUG "assertion failed: balance == acked"
 
-static char tmp[256];
 
-static void make_tmp(void)
-{
-    snprintf(tmp, sizeof tmp, "/tmp/fugue-test-net-fuzz-XXXXXX");
-    cr_assert(mkdtemp(tmp));
-}
 
-static void remove_tmp(void)
-{
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp);
-    cr_expect_eq(system(cmd), 0);
-}
+static void make_tmp(void) { tmp_make("net-fuzz"); }
 
-TestSuite(net_fuzz, .init = make_tmp, .fini = remove_tmp, .timeout = 240);
+TestSuite(net_fuzz, .init = make_tmp, .fini = tmp_remove, .timeout = 240);
 
 static char out[1 << 16];
 
-/* Runs a shell command; its exit status, stdout and stderr in out. */
-static int sh(const char *fmt, ...)
-{
-    char cmd[4096];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(cmd, sizeof cmd, fmt, ap);
-    va_end(ap);
-    strncat(cmd, " 2>&1", sizeof cmd - strlen(cmd) - 1);
-    FILE *p = popen(cmd, "r");
-    cr_assert(p, "popen %s", cmd);
-    size_t len = fread(out, 1, sizeof out - 1, p);
-    out[len] = 0;
-    int st = pclose(p);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-}
 
 static const char *bin(void)
 {
@@ -86,14 +61,14 @@ static const char *first_file(const char *dir, const char *prefix)
 static void replays_the_bug(const char *input)
 {
     cr_assert(*input, "no input was saved:\n%s", out);
-    int st = sh("'%s/lost_reply' replay '%s'", bin(), input);
+    int st = sh_status(out, sizeof out, "'%s/lost_reply' replay '%s'", bin(), input);
     cr_assert_eq(st, 1, "%s", out);
     cr_assert(strstr(out, BUG), "%s replays as:\n%s", input, out);
 }
 
 Test(net_fuzz, random_finds_the_lost_reply)
 {
-    int st = sh("'%s/lost_reply' random --iterations 1000 --crash-dir '%s'", bin(), tmp);
+    int st = sh_status(out, sizeof out, "'%s/lost_reply' random --iterations 1000 --crash-dir '%s'", bin(), tmp);
     cr_assert_eq(st, 1, "%s", out);
     cr_assert(strstr(out, BUG), "%s", out);
     replays_the_bug(first_file(tmp, "crash-"));
@@ -103,7 +78,7 @@ Test(net_fuzz, libfuzzer_finds_the_lost_reply)
 {
     if (!built("libfuzzer-plain"))
         cr_skip_test("libFuzzer not built (needs clang)");
-    sh("cd '%s' && FUGUE_CRASH_DIR='%s' '%s/lost_reply-libfuzzer-plain' -seed=1 -runs=200000 "
+    sh_status(out, sizeof out, "cd '%s' && FUGUE_CRASH_DIR='%s' '%s/lost_reply-libfuzzer-plain' -seed=1 -runs=200000 "
        "-artifact_prefix='%s/lf-'",
        tmp, tmp, bin(), tmp);
     cr_assert(strstr(out, BUG), "libFuzzer did not find it:\n%.3000s", out);
@@ -114,10 +89,10 @@ Test(net_fuzz, afl_finds_the_lost_reply)
 {
     if (!built("afl"))
         cr_skip_test("AFL++ not built");
-    if (sh("command -v afl-fuzz") != 0)
+    if (sh_status(out, sizeof out, "command -v afl-fuzz") != 0)
         cr_skip_test("afl-fuzz not installed");
-    sh("mkdir -p '%s/in' && printf '\\001' > '%s/in/seed'", tmp, tmp);
-    sh("cd '%s' && env -u ASAN_OPTIONS -u UBSAN_OPTIONS AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_NO_UI=1 "
+    sh_status(out, sizeof out, "mkdir -p '%s/in' && printf '\\001' > '%s/in/seed'", tmp, tmp);
+    sh_status(out, sizeof out, "cd '%s' && env -u ASAN_OPTIONS -u UBSAN_OPTIONS AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_NO_UI=1 "
        "AFL_BENCH_UNTIL_CRASH=1 AFL_NO_AFFINITY=1 FUGUE_CRASH_DIR='%s' "
        "timeout 200 afl-fuzz -s 1 -V 180 -i in -o out -- '%s/lost_reply-afl'",
        tmp, tmp, bin());

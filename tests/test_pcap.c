@@ -8,6 +8,7 @@
 #endif
 
 #include "pcap.h"
+#include "testutil.h"
 
 #include <criterion/criterion.h>
 #include <errno.h>
@@ -49,26 +50,15 @@ static const struct pkt pkts[] = {
 #define NPKTS (sizeof pkts / sizeof pkts[0])
 #define ZERO_SUM 5
 
-#define TMP_TEMPLATE "/tmp/fugue-test-pcap-XXXXXX"
-static char tmp[sizeof TMP_TEMPLATE];
 static uint8_t payload[FG__PCAP_MAX_PAYLOAD];
 
-static int rm(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb, (void)flag, (void)ftw;
-    return remove(path);
-}
 
-/* The template is reset each time so tests also work unforked (--debug). */
 static void setup(void)
 {
-    memcpy(tmp, TMP_TEMPLATE, sizeof tmp);
-    cr_assert_not_null(mkdtemp(tmp), "mkdtemp: %s", strerror(errno));
+    tmp_make("pcap");
 }
 
-static void teardown(void) { nftw(tmp, rm, 16, FTW_DEPTH | FTW_PHYS); }
-
-TestSuite(pcap, .init = setup, .fini = teardown);
+TestSuite(pcap, .init = setup, .fini = tmp_remove);
 
 /* Independent of core/pcap.c on purpose: RFC 1071 over a byte range. */
 static uint32_t add16(uint32_t acc, const uint8_t *b, size_t n)
@@ -189,24 +179,6 @@ Test(pcap, libpcap_reads_back_exact_packets)
     pcap_close(r);
 }
 
-static int have_tshark(void) { return system("tshark -v >/dev/null 2>&1") == 0; }
-
-/* Runs cmd (stderr discarded: tshark as root warns there) and returns its stdout. */
-static char *run(const char *fmt, ...)
-{
-    static char out[16384];
-    char cmd[2048];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(cmd, sizeof cmd, fmt, ap);
-    va_end(ap);
-    FILE *f = popen(cmd, "r");
-    cr_assert_not_null(f, "popen %s", cmd);
-    size_t n = fread(out, 1, sizeof out - 1, f);
-    out[n] = '\0';
-    cr_assert_eq(pclose(f), 0, "exit status of %s\n%s", cmd, out);
-    return out;
-}
 
 static const char *dotted(uint32_t ip)
 {
@@ -222,7 +194,7 @@ Test(pcap, tshark_finds_good_checksums_and_nothing_malformed)
     if (!have_tshark())
         cr_skip_test("tshark not installed");
     write_capture(tmp, "t", "server");
-    char *out = run("tshark -r '%s' -o ip.check_checksum:TRUE -o udp.check_checksum:TRUE -T fields "
+    char *out = sh_output("tshark -r '%s' -o ip.check_checksum:TRUE -o udp.check_checksum:TRUE -T fields "
                     "-e frame.time_epoch -e ip.src -e ip.dst -e udp.srcport -e udp.dstport "
                     "-e ip.dsfield.ecn -e ip.ttl -e udp.length -e ip.checksum.status "
                     "-e udp.checksum.status -e _ws.malformed -e _ws.expert 2>/dev/null",
@@ -274,12 +246,12 @@ Test(pcap, tshark_shows_host_names)
     for (size_t i = 0; i < NPKTS; i++)
         snprintf(want + strlen(want), sizeof want - strlen(want), "%s\t%s\n",
                  host_names[pkts[i].src - CLIENT0], host_names[pkts[i].dst - CLIENT0]);
-    char *out = run("tshark -r '%s' -N n -H '%s' -T fields -e ip.src_host -e ip.dst_host 2>/dev/null",
+    char *out = sh_output("tshark -r '%s' -N n -H '%s' -T fields -e ip.src_host -e ip.dst_host 2>/dev/null",
                     path("t", "server.pcap"), path("t", "hosts"));
     cr_assert_str_eq(out, want);
 
     /* Without the hosts file the same field is a bare address: the names came from it. */
-    out = run("tshark -r '%s' -n -T fields -e ip.src_host 2>/dev/null", path("t", "server.pcap"));
+    out = sh_output("tshark -r '%s' -n -T fields -e ip.src_host 2>/dev/null", path("t", "server.pcap"));
     cr_assert_eq(strncmp(out, "10.0.0.1\n", 9), 0, "%s", out);
 }
 
