@@ -127,7 +127,6 @@ struct sim {
     bool ending, failed, active;
     uint64_t steps;
     uint64_t step_limit;           /* the nearer of the total and this instant's step budgets */
-    fg_time max_time;
     uint64_t hash;
     uint64_t choices;
     struct idle_hook *idle_head, *idle_tail;

@@ -91,7 +91,7 @@ static struct task *pick(void)
         if (S->wheel.count && fg__wheel_advance(&S->wheel)) {
             if (S->wheel.now != before)
                 fg__instant();
-            if (FG_UNLIKELY(S->max_time && S->wheel.now > S->max_time))
+            if (FG_UNLIKELY(S->o.max_time && S->wheel.now > S->o.max_time))
                 fg__fail(FG_FAIL_LIVELOCK, "livelock: sim time passed its budget");
             continue;
         }

@@ -164,7 +164,6 @@ static int run(fg_fn root, void *arg, const fg_opts *o, fg_result *r)
         S->o.max_steps = 10000000;
     if (!S->o.max_instant_steps)
         S->o.max_instant_steps = 1000000;
-    S->max_time = S->o.max_time;
     S->cur = NULL;
     S->rq_head = S->rq_len = 0;
     fg__wheel_init(&S->wheel);
