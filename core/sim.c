@@ -124,7 +124,7 @@ fg_time fg_after(fg_time d)
 
 static const fg_opts defaults;
 
-static void fill_result(fg_result *r)
+void fg__result(fg_result *r)
 {
     r->outcome = S->outcome;
     r->hash = S->hash;
@@ -142,11 +142,6 @@ static void fill_result(fg_result *r)
         r->input_len = S->rec_len;
     }
     r->report = S->report;
-}
-
-void fg__result(fg_result *r)
-{
-    fill_result(r);
 }
 
 static int run(fg_fn root, void *arg, const fg_opts *o, fg_result *r)
@@ -184,7 +179,7 @@ static int run(fg_fn root, void *arg, const fg_opts *o, fg_result *r)
     int err = fg__spawn(root, arg, S->o.name ? S->o.name : "main", fg__group("main"), true, 0);
     if (err >= 0)
         fg__sched_run();
-    fill_result(r);
+    fg__result(r);
     fg__tasks_release();
     fg__end_hooks();
     arena_free();
