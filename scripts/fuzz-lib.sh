@@ -12,6 +12,8 @@ fuzz_build() {
   if [ -x scripts/bootstrap ] && [ -z "${FUGUE_NO_BOOTSTRAP:-}" ]; then
     scripts/bootstrap || { echo "fugue: scripts/bootstrap failed" >&2; exit 2; }
   fi
+  # a fresh clone has no build/ yet: the logs below live beside $BUILD
+  mkdir -p "$(dirname "$BUILD")" || exit 2
   if [ ! -f "$BUILD/build.ninja" ]; then
     CC=${CC:-clang} meson setup "$BUILD" -Dtests=false -Dbench=false -Dfuzzers=auto >"$BUILD.setup.log" 2>&1 \
       || { cat "$BUILD.setup.log"; echo "fugue: meson setup failed" >&2; exit 2; }
