@@ -86,5 +86,78 @@ void fg__crash_save(const fg_result *r, void *ud)
         c->path[0] = 0;
         return;
     }
-    fprintf(stderr, "  input saved: %s   replay: %s replay %s\n", c->path, c->driver, c->path);
+    fprintf(stderr, "  input saved: %s   replay: %s %s\n", c->path, c->driver, c->path);
+    fg__print_hex(r->input, r->input_len, c->driver);
+}
+
+void fg__print_hex(const uint8_t *data, size_t len, const char *run)
+{
+    if (len > FG__HEX_MAX)
+        return;
+    char hex[2 * FG__HEX_MAX + 1];
+    for (size_t i = 0; i < len; i++)
+        snprintf(hex + 2 * i, 3, "%02x", data[i]);
+    hex[2 * len] = 0;
+    /* only a driver's replay takes --hex; a fuzzer binary alone takes files */
+    size_t n = strlen(run);
+    if (n > 7 && !strcmp(run + n - 7, " replay"))
+        fprintf(stderr, "  input as hex: \"%s\"   replay: %s --hex \"%s\"\n", hex, run, hex);
+    else
+        fprintf(stderr, "  input as hex: \"%s\"\n", hex);
+}
+
+static int hex_digit(char c)
+{
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+uint8_t *fg__parse_hex(const char *s, size_t *len)
+{
+    uint8_t *buf = malloc(strlen(s) / 2 + 1);
+    if (!buf)
+        return NULL;
+    size_t n = 0;
+    int hi = -1;
+    for (; *s; s++) {
+        if (*s == ' ' || *s == '\n' || *s == '\t')
+            continue;
+        int d = hex_digit(*s);
+        if (d < 0) {
+            free(buf);
+            return NULL;
+        }
+        if (hi < 0) {
+            hi = d;
+        } else {
+            buf[n++] = (uint8_t)(hi << 4 | d);
+            hi = -1;
+        }
+    }
+    if (hi >= 0) {   /* an odd number of digits */
+        free(buf);
+        return NULL;
+    }
+    *len = n;
+    return buf;
+}
+
+const char *fg__driver_path(const fg_target *t, char *buf, size_t n)
+{
+    char self[4096];
+    ssize_t k = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (k <= 0) {
+        snprintf(buf, n, "%s replay", t->name);
+        return buf;
+    }
+    self[k] = 0;
+    char *slash = strrchr(self, '/');
+    if (slash) {
+        snprintf(buf, n, "%.*s/%s", (int)(slash - self), self, t->name);
+        if (strcmp(buf, self) && access(buf, X_OK) == 0) {
+            strncat(buf, " replay", n - strlen(buf) - 1);
+            return buf;
+        }
+    }
+    snprintf(buf, n, "%s", self);
+    return buf;
 }

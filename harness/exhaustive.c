@@ -20,7 +20,9 @@ int fg__exhaustive_main(const fg_target *t, const char *prog, int argc, char **a
 {
     uint64_t max_runs = 0;
     char dirbuf[4096];
-    struct fg__crash c = {.t = t, .driver = prog, .dir = fg__crash_dir(t, dirbuf, sizeof dirbuf)};
+    char run[4200];
+    snprintf(run, sizeof run, "%s replay", prog);
+    struct fg__crash c = {.t = t, .driver = run, .dir = fg__crash_dir(t, dirbuf, sizeof dirbuf)};
     struct exh e = {0};
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;

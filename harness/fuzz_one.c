@@ -7,7 +7,7 @@
 
 static struct fg__crash crash;
 static int print_hash = -1;
-static char driver[512];
+static char driver[4096];
 static uint64_t runs;   /* inputs this process ran: runs-to-bug for the figures */
 
 static void on_failure(const fg_result *r, void *ud)
@@ -21,8 +21,9 @@ static void on_failure(const fg_result *r, void *ud)
         return;
     }
     fprintf(stderr, "  input: %zu bytes read, trace hash %016llx, run %llu of this process; the fuzzer saves it"
-            "   replay: %s replay <file>\n", r->input_len, (unsigned long long)r->hash, (unsigned long long)runs,
+            "   replay: %s <file>\n", r->input_len, (unsigned long long)r->hash, (unsigned long long)runs,
             c->driver);
+    fg__print_hex(r->input, r->input_len, c->driver);
 }
 
 uint64_t fg_target_fuzz_one(const fg_target *t, const uint8_t *data, size_t len)
@@ -33,9 +34,7 @@ uint64_t fg_target_fuzz_one(const fg_target *t, const uint8_t *data, size_t len)
         print_hash = p && *p && *p != '0';
         const char *d = getenv("FUGUE_CRASH_DIR");
         crash.dir = d && *d ? fg__crash_dir(t, dirbuf, sizeof dirbuf) : NULL;
-        const char *b = getenv("FUGUE_BUILD_DIR");
-        snprintf(driver, sizeof driver, "%s/fuzz/%s", b && *b ? b : "build", t->name);
-        crash.driver = driver;
+        crash.driver = fg__driver_path(t, driver, sizeof driver);
     }
     crash.t = t;
     runs++;

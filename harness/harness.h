@@ -10,11 +10,20 @@
 struct fg__crash {
     const fg_target *t;
     const char *dir;       /* where inputs are saved; NULL: don't save */
-    const char *driver;    /* the replay command's program */
+    const char *driver;    /* the command that runs an input file: "<driver> replay" */
     char path[4096];       /* the last saved input, "" if none */
 };
 /* fg_opts.on_failure for engines that save inputs: saves, prints the replay command. */
 void fg__crash_save(const fg_result *r, void *ud);
+/* After a failure: the input as a hex string (and `run --hex HEX` when `run` is a
+ * driver's "... replay"), when it is short. */
+void fg__print_hex(const uint8_t *data, size_t len, const char *run);
+#define FG__HEX_MAX 64
+/* Parses a hex string (spaces allowed) into a malloc'd buffer; NULL when it is not hex. */
+uint8_t *fg__parse_hex(const char *s, size_t *len);
+/* The command a fuzzer binary's reports give to rerun a file: "<its folder>/<target> replay"
+ * if that driver exists, else the binary itself (a libFuzzer binary runs files too). */
+const char *fg__driver_path(const fg_target *t, char *buf, size_t n);
 /* The default crash folder: $FUGUE_CRASH_DIR, else corpus/<name>. */
 const char *fg__crash_dir(const fg_target *t, char *buf, size_t n);
 
@@ -33,6 +42,11 @@ int fg__replay_main(const fg_target *t, const char *prog, int argc, char **argv)
 int fg__random_main(const fg_target *t, const char *prog, int argc, char **argv);
 int fg__exhaustive_main(const fg_target *t, const char *prog, int argc, char **argv);
 int fg__determinism_main(const fg_target *t, const char *prog, int argc, char **argv);
+
+/* `list`: every linked target with its file, strategy and planted bug. */
+void fg__list_targets(FILE *f);
+/* A target's source file as the user knows it (without the build folder's ../). */
+const char *fg__target_file(const fg_target *t);
 
 /* Reads a whole file; returns a malloc'd buffer (free it) or NULL with errno set. */
 uint8_t *fg__read_file(const char *path, size_t *len);

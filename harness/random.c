@@ -1,86 +1,187 @@
-/* random: seeded runs, one seed after another; the first failure is saved as
- * an input file that replays identically. */
+/* random: seeded runs, one seed after another; a failure prints its seed and
+ * is saved as an input file that replays identically. The runs happen in a
+ * child process, so a crash signal is a failure like any other (exit 1, and
+ * with --keep-going the next seed runs). */
 #include "harness.h"
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
-int fg__random_main(const fg_target *t, const char *prog, int argc, char **argv)
+/* What the parent needs to know after the child died: shared memory. */
+struct progress {
+    uint64_t seed;       /* the seed running now, or next */
+    uint64_t runs, failures;
+    bool reported;       /* the current seed's failure was announced */
+};
+
+struct rnd {
+    const fg_target *t;
+    const char *prog;
+    uint64_t first_seed, iterations, seconds;
+    bool keep_going, quiet;
+    double start;
+    struct fg__crash c;
+    struct progress *p;
+};
+
+static void on_failure(const fg_result *r, void *ud)
 {
-    uint64_t seed = 1, iterations = 0, seconds = 0;
-    bool keep_going = false;
-    char dirbuf[4096];
-    struct fg__crash c = {.t = t, .driver = prog, .dir = fg__crash_dir(t, dirbuf, sizeof dirbuf)};
-    const char *env = getenv("FUGUE_SEED");
-    if (env && !fg__parse_u64(env, &seed, false)) {
-        fprintf(stderr, "random: FUGUE_SEED=%s is not a number\n", env);
-        return 2;
-    }
-    for (int i = 0; i < argc; i++) {
-        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        bool ok = true;
-        if (!strcmp(a, "--seed"))
-            ok = fg__parse_u64(v, &seed, false), i++;
-        else if (!strcmp(a, "--iterations"))
-            ok = fg__parse_u64(v, &iterations, false), i++;
-        else if (!strcmp(a, "--time"))
-            ok = fg__parse_u64(v, &seconds, true), i++;
-        else if (!strcmp(a, "--crash-dir"))
-            ok = v != NULL, c.dir = v, i++;
-        else if (!strcmp(a, "--no-save"))
-            c.dir = NULL;
-        else if (!strcmp(a, "--keep-going"))
-            keep_going = true;
-        else
-            ok = false;
-        if (!ok) {
-            fprintf(stderr, "random: bad argument %s%s%s (see --help)\n", a, v ? " " : "", v ? v : "");
-            return 2;
-        }
-    }
-    if (!iterations && !seconds)
-        iterations = 10000;
-    fg_opts o = fg_target_opts(t);
+    struct rnd *x = ud;
+    x->p->failures++;
+    x->p->reported = true;
+    fprintf(stderr, "random: seed %llu failed (%s) at run %llu   reproduce: %s random --seed %llu --iterations 1\n",
+            (unsigned long long)x->p->seed, fg_outcome_name(r->outcome), (unsigned long long)x->p->runs + 1,
+            x->prog, (unsigned long long)x->p->seed);
+    fg__crash_save(r, &x->c);
+}
+
+/* A status line every ~10 s: in place on a terminal, plain lines elsewhere. */
+static void status(struct rnd *x, double now)
+{
+    if (x->quiet)
+        return;
+    bool tty = isatty(2);
+    double dt = now - x->start;
+    fprintf(stderr, "%srandom: %.0fs, %llu runs, %.0f runs/s, %llu failure%s, seed %llu%s", tty ? "\r\033[K" : "", dt,
+            (unsigned long long)x->p->runs, dt > 0 ? (double)x->p->runs / dt : 0.0,
+            (unsigned long long)x->p->failures, x->p->failures == 1 ? "" : "s", (unsigned long long)x->p->seed,
+            tty ? "" : "\n");
+}
+
+/* The runs from p->seed on, until the budget is spent or (without --keep-going) a failure. */
+static int run_seeds(struct rnd *x)
+{
+    fg_opts o = fg_target_opts(x->t);
     o.return_on_failure = true;
-    o.on_failure = fg__crash_save;
-    o.ud = &c;
-    double start = fg__clock(), next_line = start + 1;
-    uint64_t runs = 0, failures = 0;
-    int status = 0;
-    for (uint64_t s = seed;; s++) {
-        if (iterations && runs >= iterations)
+    o.on_failure = on_failure;
+    o.ud = x;
+    struct progress *p = x->p;
+    double next_line = x->start + 10;
+    bool shown = false;
+    int status_code = 0;
+    for (;; p->seed++) {
+        if (x->iterations && p->runs >= x->iterations)
             break;
         /* the clock is read every 64 runs: cheap, and --time need not be exact */
-        if (!(runs & 63) && runs) {
+        if (!(p->runs & 63) && p->runs) {
             double now = fg__clock();
-            if (seconds && now - start >= (double)seconds)
+            if (x->seconds && now - x->start >= (double)x->seconds)
                 break;
             if (now >= next_line) {
-                fprintf(stderr, "random: %llu runs (%.0f/s), %llu failures, seed %llu\n",
-                        (unsigned long long)runs, (double)runs / (now - start), (unsigned long long)failures,
-                        (unsigned long long)s);
-                next_line = now + 5;
+                status(x, now);
+                shown = true;
+                next_line = now + 10;
             }
         }
         fg_result r;
-        int err = fg_run_seed(t->body, NULL, &o, s, &r);
-        runs++;
+        p->reported = false;
+        int err = fg_run_seed(x->t->body, NULL, &o, p->seed, &r);
+        p->runs++;
         if (err < 0) {
             fprintf(stderr, "random: %s\n", fg_strerror(err));
             return 2;
         }
         if (r.outcome != FG_PASS) {
-            failures++;
-            status = 1;
-            fprintf(stderr, "random: seed %llu failed (%s) at run %llu\n", (unsigned long long)s,
-                    fg_outcome_name(r.outcome), (unsigned long long)runs);
-            if (!keep_going)
+            status_code = 1;
+            if (!x->keep_going) {
+                p->seed++;
                 break;
+            }
         }
     }
-    double dt = fg__clock() - start;
-    printf("random: %llu runs from seed %llu, %llu failure%s, %.0f runs/s\n", (unsigned long long)runs,
-           (unsigned long long)seed, (unsigned long long)failures, failures == 1 ? "" : "s",
-           dt > 0 ? (double)runs / dt : 0.0);
-    return status;
+    if (shown && isatty(2) && !x->quiet)
+        fputc('\n', stderr);
+    return status_code;
+}
+
+int fg__random_main(const fg_target *t, const char *prog, int argc, char **argv)
+{
+    char dirbuf[4096], run[4200];
+    snprintf(run, sizeof run, "%s replay", prog);
+    struct rnd x = {.t = t, .prog = prog, .first_seed = 1,
+                    .c = {.t = t, .driver = run, .dir = fg__crash_dir(t, dirbuf, sizeof dirbuf)}};
+    bool have_iterations = false;
+    const char *env = getenv("FUGUE_SEED");
+    if (env && !fg__parse_u64(env, &x.first_seed, false)) {
+        fprintf(stderr, "random: FUGUE_SEED=%s is not a number\n", env);
+        return 2;
+    }
+    /* one option a line: a new one is one more `else if` */
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        int at = i;
+        bool ok = true;
+        if (!strcmp(a, "--seed"))
+            ok = fg__parse_u64(v, &x.first_seed, false), i++;
+        else if (!strcmp(a, "--iterations"))
+            ok = fg__parse_u64(v, &x.iterations, false) && x.iterations > 0, have_iterations = true, i++;
+        else if (!strcmp(a, "--time"))
+            ok = fg__parse_u64(v, &x.seconds, true) && x.seconds > 0, i++;
+        else if (!strcmp(a, "--crash-dir"))
+            ok = v != NULL, x.c.dir = v, i++;
+        else if (!strcmp(a, "--no-save"))
+            x.c.dir = NULL;
+        else if (!strcmp(a, "--keep-going"))
+            x.keep_going = true;
+        else if (!strcmp(a, "--quiet"))
+            x.quiet = true;
+        else
+            ok = false;
+        if (!ok) {
+            fprintf(stderr, "random: bad argument %s%s%s (counts and times are 1 or more; see --help)\n", a,
+                    i > at && v ? " " : "", i > at && v ? v : i > at ? " (no value)" : "");
+            return 2;
+        }
+    }
+    if (!have_iterations && !x.seconds)
+        x.iterations = 10000;
+    /* shared with the child; without mmap the runs happen here */
+    struct progress local = {0};
+    struct progress *p = mmap(NULL, sizeof *p, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    bool fork_ok = p != MAP_FAILED;
+    x.p = fork_ok ? p : &local;
+    *x.p = (struct progress){.seed = x.first_seed};
+    x.start = fg__clock();
+    int status_code = 0;
+    for (;;) {
+        fflush(NULL);
+        pid_t pid = fork_ok ? fork() : -1;
+        if (pid < 0) {
+            status_code = run_seeds(&x);
+            break;
+        }
+        if (pid == 0)
+            _exit(run_seeds(&x));
+        int st;
+        while (waitpid(pid, &st, 0) < 0)
+            ;
+        if (WIFEXITED(st)) {
+            status_code = WEXITSTATUS(st) ? WEXITSTATUS(st) : status_code;
+            break;
+        }
+        /* the child died in the run of x.p->seed: a failure (the hook saved and announced it if it got the chance) */
+        status_code = 1;
+        if (!x.p->reported) {
+            x.p->failures++;
+            fprintf(stderr, "random: seed %llu ended the process (signal %d) at run %llu   reproduce: %s random --seed %llu --iterations 1\n",
+                    (unsigned long long)x.p->seed, WTERMSIG(st), (unsigned long long)x.p->runs + 1, prog,
+                    (unsigned long long)x.p->seed);
+        }
+        x.p->runs++;
+        x.p->seed++;
+        bool spent = (x.iterations && x.p->runs >= x.iterations) ||
+                     (x.seconds && fg__clock() - x.start >= (double)x.seconds);
+        if (!x.keep_going || spent)
+            break;
+    }
+    double dt = fg__clock() - x.start;
+    printf("random: %llu runs from seed %llu, %llu failure%s, %.0f runs/s\n", (unsigned long long)x.p->runs,
+           (unsigned long long)x.first_seed, (unsigned long long)x.p->failures, x.p->failures == 1 ? "" : "s",
+           dt > 0 ? (double)x.p->runs / dt : 0.0);
+    if (fork_ok)
+        munmap(p, sizeof *p);
+    return status_code;
 }

@@ -1,5 +1,7 @@
-/* replay: run files (or every file in folders) as inputs; print each outcome
- * and trace hash, and with --trace the schedule as a story. */
+/* replay: run files (or every file in folders, or one --hex string) as
+ * inputs; print each outcome and trace hash, and with --trace the schedule as
+ * a story. Each input runs in a child process, so one that kills the process
+ * (a crash signal) is counted as a failure and the next one still runs. */
 #include "harness.h"
 
 #include <dirent.h>
@@ -7,43 +9,75 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 struct replay {
     const fg_target *t;
     bool trace;
-    unsigned files, failed;
+    unsigned files, failed, errors;
 };
+
+/* Runs one input here; 0 pass, 1 failed, 2 error. */
+static int run_input(struct replay *rp, const char *name, const uint8_t *data, size_t len)
+{
+    fg_opts o = fg_target_opts(rp->t);
+    o.return_on_failure = true;
+    if (rp->trace) {
+        printf("%s:\n", name);
+        o.on_step = fg__trace_print;
+    }
+    fg_result r;
+    fflush(stdout);
+    int err = fg_run_bytes(rp->t->body, NULL, &o, data, len, &r);
+    if (err < 0) {
+        printf("%s: error %s\n", name, fg_strerror(err));
+        return 2;
+    }
+    printf("%s: %s hash %016llx steps %llu choices %llu bytes %zu\n", name, fg_outcome_name(r.outcome),
+           (unsigned long long)r.hash, (unsigned long long)r.steps, (unsigned long long)r.choices, r.input_len);
+    fflush(stdout);
+    return r.outcome != FG_PASS;
+}
+
+/* Runs it in a child; a child killed by a signal is a failed input. */
+static void run_child(struct replay *rp, const char *name, const uint8_t *data, size_t len)
+{
+    rp->files++;
+    fflush(NULL);
+    pid_t pid = fork();
+    int rc;
+    if (pid < 0) {
+        rc = run_input(rp, name, data, len);
+    } else if (pid == 0) {
+        _exit(run_input(rp, name, data, len));
+    } else {
+        int st;
+        while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+            ;
+        if (WIFSIGNALED(st)) {
+            printf("%s: crash (signal %d: %s) bytes %zu\n", name, WTERMSIG(st), strsignal(WTERMSIG(st)), len);
+            fflush(stdout);
+            rc = 1;
+        } else {
+            rc = WIFEXITED(st) ? WEXITSTATUS(st) : 2;
+        }
+    }
+    rp->failed += rc == 1;
+    rp->errors += rc > 1;
+}
 
 static void replay_file(struct replay *rp, const char *path)
 {
     size_t len;
     uint8_t *data = fg__read_file(path, &len);
     if (!data) {
-        fprintf(stderr, "%s: %s\n", path, strerror(errno));
-        rp->failed++;
+        fprintf(stderr, "replay: %s: %s\n", path, strerror(errno));
+        rp->errors++;
         return;
     }
-    fg_opts o = fg_target_opts(rp->t);
-    o.return_on_failure = true;
-    if (rp->trace) {
-        printf("%s:\n", path);
-        o.on_step = fg__trace_print;
-    }
-    fg_result r;
-    fflush(stdout);
-    int err = fg_run_bytes(rp->t->body, NULL, &o, data, len, &r);
+    run_child(rp, path, data, len);
     free(data);
-    rp->files++;
-    if (err < 0) {
-        printf("%s: error %s\n", path, fg_strerror(err));
-        rp->failed++;
-        return;
-    }
-    rp->failed += r.outcome != FG_PASS;
-    printf("%s: %s hash %016llx steps %llu choices %llu bytes %zu\n", path, fg_outcome_name(r.outcome),
-           (unsigned long long)r.hash, (unsigned long long)r.steps, (unsigned long long)r.choices,
-           r.input_len);
-    fflush(stdout);
 }
 
 static int by_name(const struct dirent **a, const struct dirent **b)
@@ -61,16 +95,25 @@ static void replay_path(struct replay *rp, const char *path)
     struct dirent **ents;
     int n = scandir(path, &ents, NULL, by_name);
     if (n < 0) {
-        fprintf(stderr, "%s: %s\n", path, strerror(errno));
-        rp->failed++;
+        fprintf(stderr, "replay: %s: %s\n", path, strerror(errno));
+        rp->errors++;
         return;
     }
     for (int i = 0; i < n; i++) {
         char sub[4096];
         snprintf(sub, sizeof sub, "%s/%s", path, ents[i]->d_name);
-        if (ents[i]->d_name[0] != '.' && stat(sub, &st) == 0 && S_ISREG(st.st_mode))
-            replay_file(rp, sub);
+        bool hidden = ents[i]->d_name[0] == '.';
         free(ents[i]);
+        if (hidden)
+            continue;
+        if (stat(sub, &st) < 0) {
+            fprintf(stderr, "replay: %s: %s (skipped)\n", sub, strerror(errno));
+            rp->errors++;
+        } else if (S_ISREG(st.st_mode)) {
+            replay_file(rp, sub);
+        } else if (!S_ISDIR(st.st_mode)) {
+            fprintf(stderr, "replay: %s: not a regular file (skipped)\n", sub);
+        }
     }
     free(ents);
 }
@@ -79,21 +122,46 @@ int fg__replay_main(const fg_target *t, const char *prog, int argc, char **argv)
 {
     (void)prog;
     struct replay rp = {.t = t};
+    const char *hex = NULL;
     int paths = 0;
     for (int i = 0; i < argc; i++) {
-        if (!strcmp(argv[i], "--trace"))
+        if (!strcmp(argv[i], "--trace")) {
             rp.trace = true;
-        else
+        } else if (!strcmp(argv[i], "--hex")) {
+            if (i + 1 >= argc) {
+                fprintf(stderr, "replay: --hex needs a hex string, like --hex 01a3ff (see --help)\n");
+                return 2;
+            }
+            hex = argv[++i];
+        } else if (argv[i][0] == '-' && argv[i][1]) {
+            fprintf(stderr, "replay: unknown option %s (see --help)\n", argv[i]);
+            return 2;
+        } else {
             paths++;
+        }
     }
-    if (!paths) {
-        fprintf(stderr, "replay: give files or folders of inputs (see --help)\n");
+    if (!paths && !hex) {
+        fprintf(stderr, "replay: give files or folders of inputs, or --hex HEX (see --help)\n");
         return 2;
     }
-    for (int i = 0; i < argc; i++)
-        if (strcmp(argv[i], "--trace"))
+    if (hex) {
+        size_t len;
+        uint8_t *data = fg__parse_hex(hex, &len);
+        if (!data) {
+            fprintf(stderr, "replay: --hex %s is not an even number of hex digits\n", hex);
+            return 2;
+        }
+        run_child(&rp, "hex", data, len);
+        free(data);
+    }
+    for (int i = 0; i < argc; i++) {
+        if (!strcmp(argv[i], "--hex"))
+            i++;
+        else if (strcmp(argv[i], "--trace"))
             replay_path(&rp, argv[i]);
-    if (rp.files != 1 || rp.failed)
-        printf("replay: %u input%s, %u failed\n", rp.files, rp.files == 1 ? "" : "s", rp.failed);
-    return rp.failed ? 1 : 0;
+    }
+    if (rp.files != 1 || rp.failed || rp.errors)
+        printf("replay: %u input%s, %u failed%s\n", rp.files, rp.files == 1 ? "" : "s", rp.failed,
+               rp.errors ? ", some could not be read or run (above)" : "");
+    return rp.failed ? 1 : rp.errors ? 2 : 0;
 }

@@ -3,7 +3,7 @@
 # shellcheck shell=bash
 FUGUE_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD=${FUGUE_FUZZ_BUILD:-build/fuzzing}
-export FUGUE_BUILD_DIR=$BUILD
+
 
 # fuzz_build [ninja targets...]: configures build/fuzzing with clang once, then builds
 fuzz_build() {
@@ -36,14 +36,23 @@ afl_env() {
   export AFL_QUIET=1 AFL_IGNORE_UNKNOWN_ENVS=1
 }
 
-# seconds from 90, 90s, 5m, 4h
+# seconds from 90, 90s, 5m, 4h; status 1 for anything else
 to_seconds() {
-  case $1 in
-    *h) echo $((${1%h} * 3600)) ;;
-    *m) echo $((${1%m} * 60)) ;;
-    *s) echo "${1%s}" ;;
-    *) echo "$1" ;;
+  [[ ${1:-} =~ ^([0-9]+)([smh]?)$ ]] || return 1
+  case ${BASH_REMATCH[2]} in
+    h) echo $((BASH_REMATCH[1] * 3600)) ;;
+    m) echo $((BASH_REMATCH[1] * 60)) ;;
+    *) echo $((BASH_REMATCH[1])) ;;
   esac
+}
+
+# one line per target: name, file, strategy, planted bug (from each driver's `list`)
+list_targets() {
+  local t ts=()
+  for t in $(fuzz_targets); do ts+=("fuzz/$t"); done
+  fuzz_build "${ts[@]}"
+  printf '%-14s %-22s %-9s %s\n' target file strategy "planted bug"
+  for t in $(fuzz_targets); do "$BUILD/fuzz/$t" list | tail -n +2; done
 }
 
 # libFuzzer (clang 14) leaks its own C++ objects at exit (we are C: nothing of ours
