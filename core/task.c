@@ -360,3 +360,9 @@ bool fg_cancelled(void)
 {
     return S->active && S->cur && S->cur->cancelled;
 }
+
+/* Declared in fugue.h since the start, defined nowhere: code shared with the real program asks it. */
+bool fg_in_sim(void)
+{
+    return S->active && S->cur;
+}
