@@ -12,6 +12,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+/* A coverage build (scripts/coverage) writes its profile at exit; a child ends with _exit. */
+int __llvm_profile_write_file(void) __attribute__((weak));
+
 struct replay {
     const fg_target *t;
     bool trace;
@@ -50,7 +53,10 @@ static void run_child(struct replay *rp, const char *name, const uint8_t *data, 
     if (pid < 0) {
         rc = run_input(rp, name, data, len);
     } else if (pid == 0) {
-        _exit(run_input(rp, name, data, len));
+        int code = run_input(rp, name, data, len);
+        if (__llvm_profile_write_file)
+            __llvm_profile_write_file();
+        _exit(code);
     } else {
         int st;
         while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
