@@ -1,7 +1,9 @@
 #!/bin/bash -eu
-# ClusterFuzzLite / OSS-Fuzz build: every target under fuzz/ becomes $OUT/<name>,
-# built with $CC $CFLAGS and linked with $LIB_FUZZING_ENGINE, plus
-# $OUT/<name>_seed_corpus.zip from corpus/<name>/. The runner image has no
+# ClusterFuzzLite / OSS-Fuzz build: every target under fuzz/ that is meant to
+# pass becomes $OUT/<name> (planted bugs, .expect = ..., crash on their own
+# seeds and would fail every run), built with $CC $CFLAGS and linked with
+# $LIB_FUZZING_ENGINE, plus $OUT/<name>_seed_corpus.zip from corpus/<name>/
+# and $OUT/<name>.options with the flags scripts/fuzz gives libFuzzer. The runner image has no
 # libpcap: in the builder, $SRC/libpcap (see Dockerfile) is built as a static
 # library without its capture back ends (we only write files); elsewhere the
 # system's -lpcap is used. Run locally with those variables set, e.g.
@@ -41,10 +43,17 @@ done
 for f in fuzz/*.c; do
   name=$(sed -n 's/^FG_TARGET(\([a-zA-Z0-9_]*\).*/\1/p' "$f")
   [ -n "$name" ] || continue
+  if sed -n '/^FG_TARGET(/,/)/p' "$f" | grep -q '\.expect *='; then
+    echo "build.sh: $name skipped (a planted bug)"
+    continue
+  fi
   # shellcheck disable=SC2086
   $CC $CFLAGS -std=c17 -D_GNU_SOURCE -Iinclude -Icore -c "$f" -o "$work/$name.o"
   # shellcheck disable=SC2086
   $CC $CFLAGS "$work/$name.o" "${objs[@]}" $LIB_FUZZING_ENGINE $pcap -o "$OUT/$name"
+  # len_control=0: a schedule needs its bytes from the start (the entry adds it too, unless
+  # given); timeout as scripts/fuzz. No .dict: inputs are choice bytes, there are no tokens.
+  printf '[libfuzzer]\nlen_control = 0\ntimeout = 10\n' >"$OUT/$name.options"
   if [ -d "corpus/$name" ] && [ -n "$(ls "corpus/$name")" ]; then
     rm -f "$OUT/${name}_seed_corpus.zip"
     zip -qj "$OUT/${name}_seed_corpus.zip" corpus/"$name"/*
