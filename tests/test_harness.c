@@ -198,3 +198,49 @@ Test(harness, exhaustive_counts_and_determinism)
     st = sh_status(out, sizeof out, "'%s/mailbox' frobnicate", bin());
     cr_expect_eq(st, 2, "an unknown command is a usage error");
 }
+
+static bool in_sim_seen;
+static void in_sim_body(void *arg)
+{
+    (void)arg;
+    in_sim_seen = fg_in_sim();
+}
+
+/* fg_in_sim: declared for code shared with the real program, true only inside a run. */
+Test(harness, in_sim_only_inside_a_run)
+{
+    cr_expect(!fg_in_sim());
+    fg_opts o = {0};
+    fg_result r;
+    cr_assert_eq(fg_run_bytes(in_sim_body, NULL, &o, NULL, 0, &r), 0);
+    cr_expect(in_sim_seen);
+    cr_expect(!fg_in_sim(), "false again after the run");
+}
+
+/* A fuzzer binary names the driver beside it in its replay commands, and itself when there is none. */
+Test(harness, fuzzer_names_its_real_driver, .init = make_tmp, .fini = tmp_remove)
+{
+    const char *engines = getenv("FUGUE_ENGINES");
+    if (!engines || !strstr(engines, "libfuzzer-plain"))
+        cr_skip_test("no libFuzzer in this build");
+    static char out[1 << 15];
+    char crash[1024] = "", want[1024];
+    const char *corpus = getenv("FUGUE_CORPUS");
+    cr_assert(corpus);
+    snprintf(want, sizeof want, "%s/lost_update", corpus);
+    DIR *d = opendir(want);
+    cr_assert(d, "%s", want);
+    for (struct dirent *e; (e = readdir(d));)
+        if (!strncmp(e->d_name, "crash-", 6))
+            snprintf(crash, sizeof crash, "%s/%s", want, e->d_name);
+    closedir(d);
+    cr_assert(*crash, "corpus/lost_update holds a crash file");
+    sh_status(out, sizeof out, "'%s/lost_update-libfuzzer-plain' '%s'", bin(), crash);
+    snprintf(want, sizeof want, "replay: %s/lost_update replay <file>", bin());
+    cr_expect(strstr(out, want), "wanted '%s' in %s", want, out);
+    cr_expect(strstr(out, "input as hex: \""), "%s", out);
+    cr_assert_eq(sh_status(out, sizeof out, "cp '%s/lost_update-libfuzzer-plain' %s/", bin(), tmp), 0, "%s", out);
+    sh_status(out, sizeof out, "%s/lost_update-libfuzzer-plain '%s'", tmp, crash);
+    snprintf(want, sizeof want, "replay: %s/lost_update-libfuzzer-plain <file>", tmp);
+    cr_expect(strstr(out, want), "alone, it names itself: wanted '%s' in %s", want, out);
+}
