@@ -14,6 +14,7 @@
 struct progress {
     uint64_t seed;       /* the seed running now, or next */
     uint64_t runs, failures;
+    bool in_run;         /* the child is inside the run of `seed` */
     bool reported;       /* the current seed's failure was announced */
 };
 
@@ -78,7 +79,9 @@ static int run_seeds(struct rnd *x)
         }
         fg_result r;
         p->reported = false;
+        p->in_run = true;
         int err = fg_run_seed(x->t->body, NULL, &o, p->seed, &r);
+        p->in_run = false;
         p->runs++;
         if (err < 0) {
             fprintf(stderr, "random: %s\n", fg_strerror(err));
@@ -158,16 +161,22 @@ int fg__random_main(const fg_target *t, const char *prog, int argc, char **argv)
         int st;
         while (waitpid(pid, &st, 0) < 0)
             ;
-        if (WIFEXITED(st)) {
-            status_code = WEXITSTATUS(st) ? WEXITSTATUS(st) : status_code;
+        if (!x.p->in_run) {
+            if (WIFEXITED(st))
+                status_code = WEXITSTATUS(st) ? WEXITSTATUS(st) : status_code;
+            else
+                status_code = 2, fprintf(stderr, "random: killed by signal %d between runs\n", WTERMSIG(st));
             break;
         }
-        /* the child died in the run of x.p->seed: a failure (the hook saved and announced it if it got the chance) */
+        /* the child died in the run of x.p->seed (a signal, or a sanitizer's exit): a failure,
+         * which the hook saved and announced if it got the chance */
         status_code = 1;
+        x.p->in_run = false;
         if (!x.p->reported) {
             x.p->failures++;
-            fprintf(stderr, "random: seed %llu ended the process (signal %d) at run %llu   reproduce: %s random --seed %llu --iterations 1\n",
-                    (unsigned long long)x.p->seed, WTERMSIG(st), (unsigned long long)x.p->runs + 1, prog,
+            fprintf(stderr, "random: seed %llu ended the process (%s %d) at run %llu   reproduce: %s random --seed %llu --iterations 1\n",
+                    (unsigned long long)x.p->seed, WIFEXITED(st) ? "exit status" : "signal",
+                    WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st), (unsigned long long)x.p->runs + 1, prog,
                     (unsigned long long)x.p->seed);
         }
         x.p->runs++;

@@ -43,6 +43,9 @@ static int run_input(struct replay *rp, const char *name, const uint8_t *data, s
     return r.outcome != FG_PASS;
 }
 
+/* A child that ran its input to the end exits with CHILD_DONE + run_input's status. */
+#define CHILD_DONE 100
+
 /* Runs it in a child; a child killed by a signal is a failed input. */
 static void run_child(struct replay *rp, const char *name, const uint8_t *data, size_t len)
 {
@@ -56,17 +59,21 @@ static void run_child(struct replay *rp, const char *name, const uint8_t *data, 
         int code = run_input(rp, name, data, len);
         if (__llvm_profile_write_file)
             __llvm_profile_write_file();
-        _exit(code);
+        _exit(CHILD_DONE + code);
     } else {
         int st;
         while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
             ;
-        if (WIFSIGNALED(st)) {
-            printf("%s: crash (signal %d: %s) bytes %zu\n", name, WTERMSIG(st), strsignal(WTERMSIG(st)), len);
+        if (WIFEXITED(st) && WEXITSTATUS(st) >= CHILD_DONE && WEXITSTATUS(st) <= CHILD_DONE + 2) {
+            rc = WEXITSTATUS(st) - CHILD_DONE;
+        } else {
+            /* killed by a signal, or a sanitizer ended it with its own exit status */
+            if (WIFSIGNALED(st))
+                printf("%s: crash (signal %d: %s) bytes %zu\n", name, WTERMSIG(st), strsignal(WTERMSIG(st)), len);
+            else
+                printf("%s: crash (exit status %d) bytes %zu\n", name, WEXITSTATUS(st), len);
             fflush(stdout);
             rc = 1;
-        } else {
-            rc = WIFEXITED(st) ? WEXITSTATUS(st) : 2;
         }
     }
     rp->failed += rc == 1;
