@@ -125,6 +125,7 @@ struct sim {
     struct wheel wheel;
     int live, live_primary;
     bool ending, failed, active;
+    int in_hook;                   /* depth of user callbacks running: none of them may block */
     uint64_t steps;
     uint64_t step_limit;           /* the nearer of the total and this instant's step budgets */
     uint64_t hash;
@@ -154,6 +155,11 @@ struct sim {
 
 extern struct sim fg__sim;
 #define S (&fg__sim)
+
+/* Around every user callback (monitors, call hooks, on_step, on_failure, drop
+ * callbacks): a blocking call inside one returns -EPERM. */
+static inline void fg__hook_enter(void) { S->in_hook++; }
+static inline void fg__hook_leave(void) { S->in_hook--; }
 
 /* sched.c */
 void fg__rq_grow(void);
