@@ -368,3 +368,8 @@ bool fg_cancelled(void)
 {
     return S->active && S->cur && S->cur->cancelled;
 }
+
+bool fg_in_sim(void)
+{
+    return S->active;
+}
