@@ -252,6 +252,15 @@ static inline void fg__trace_step(struct task *t)
 }
 void fg__report_last_steps(void);
 
+/* rest.c, with each module's own part: NULL when at rest, else what is not */
+#ifdef FG_REST_CHECK
+void fg__rest_check(void);
+#endif
+const char *fg__sim_at_rest(void);
+const char *fg__tasks_at_rest(void);
+const char *fg__stacks_at_rest(void);
+const char *fg__pkts_at_rest(void);
+
 /* fail.c */
 /* Ends the sim with a failure: prints the report (headed by `msg`), then aborts,
  * or returns to fg_run when return_on_failure is set. */

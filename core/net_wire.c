@@ -35,6 +35,7 @@ void fg__pkt_free(struct pkt *p)
 {
     if (p->data != p->inl)
         free(p->data);
+    p->data = p->inl;
     if (npool < POOL_MAX) {
         p->next = pool;
         pool = p;
@@ -42,6 +43,15 @@ void fg__pkt_free(struct pkt *p)
     } else {
         free(p);
     }
+}
+
+const char *fg__pkts_at_rest(void)
+{
+    int n = 0;
+    for (struct pkt *p = pool; p; p = p->next)
+        if (++n > npool || p->data != p->inl || p->timer.armed)
+            return "the packet pool is corrupt (a cycle, a miscount, or a packet still in use)";
+    return n == npool && npool <= POOL_MAX ? NULL : "the packet pool miscounts its packets";
 }
 
 static struct pkt *clone(const struct pkt *p)

@@ -194,7 +194,20 @@ static int run(fg_fn root, void *arg, const fg_opts *o, fg_result *r)
     fg__tasks_release();
     fg__end_hooks();
     arena_free();
+    /* what still points into the freed sim: timers of its objects, its groups */
+    fg_time end = S->wheel.now;
+    fg__wheel_init(&S->wheel);
+    S->wheel.now = end;
+    S->ngroups = 0;
+    S->cur = NULL;
+    S->rq_head = S->rq_len = 0;   /* a failed sim leaves tasks queued and counted */
+    S->live = S->live_primary = 0;
+    S->idle_head = S->idle_tail = NULL;
+    S->in_hook = 0;               /* a hook that failed the sim never returned */
     S->active = false;
+#ifdef FG_REST_CHECK
+    fg__rest_check();
+#endif
     return err < 0 ? err : 0;
 }
 
@@ -304,6 +317,15 @@ void fg__end_hooks(void)
         end_hooks = h->next;
         h->fn(h->ud);
     }
+}
+
+const char *fg__sim_at_rest(void)
+{
+    if (S->arena || end_hooks)
+        return "sim memory or an end hook outlived the sim";
+    if (spare && spare->size != ARENA_BLOCK)
+        return "the spare arena block has the wrong size";
+    return NULL;
 }
 
 const char *fg_outcome_name(fg_outcome o)

@@ -37,6 +37,16 @@ static void task_put(struct task *t)
     free_tasks[nfree++] = t;
 }
 
+const char *fg__tasks_at_rest(void)
+{
+    if (nfree > free_cap)
+        return "the task pool counts more tasks than it holds";
+    for (size_t i = 0; i < nfree; i++)
+        if (!free_tasks[i])
+            return "the task pool holds a NULL task";
+    return NULL;
+}
+
 /* Returns every task of the sim to the pool; a stack still held is one whose task never ended. */
 void fg__tasks_release(void)
 {
