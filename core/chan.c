@@ -22,8 +22,11 @@ struct fg_chan {
 static int dispose(fg_chan *c, int r, const fg_item *back)
 {
     if (r == 1) {
-        if (c->drop)
+        if (c->drop) {
+            fg__hook_enter();
             c->drop(back->data, back->size, c->drop_ud);
+            fg__hook_leave();
+        }
         r = 0;
     }
     return r;

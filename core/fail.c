@@ -27,9 +27,12 @@ static void report(const char *msg)
     struct task *t = S->cur;
     char tb[32];
     fg__fmt_time(tb, sizeof tb, S->wheel.now);
-    if (t)
+    if (t && t->state == T_RUNNING)
         fg__rep("  task %s (group %s) at %s, step %llu\n", t->name, S->groups[t->group], tb,
                 (unsigned long long)S->steps);
+    else if (t)   /* failed in the scheduler: that task is only the last to have run */
+        fg__rep("  at %s, step %llu (last ran: %s, group %s)\n", tb, (unsigned long long)S->steps, t->name,
+                S->groups[t->group]);
     else
         fg__rep("  at %s, step %llu\n", tb, (unsigned long long)S->steps);
     int shown = 0, blocked = 0;
@@ -65,7 +68,9 @@ static void conclude(fg_outcome kind)
     if (S->o.on_failure) {
         fg_result r;
         fg__result(&r);
+        fg__hook_enter();
         S->o.on_failure(&r, S->o.ud);
+        fg__hook_leave();
     }
 }
 

@@ -125,6 +125,7 @@ struct sim {
     struct wheel wheel;
     int live, live_primary;
     bool ending, failed, active;
+    int in_hook;                   /* depth of user callbacks running: none of them may block */
     uint64_t steps;
     uint64_t step_limit;           /* the nearer of the total and this instant's step budgets */
     uint64_t hash;
@@ -154,6 +155,11 @@ struct sim {
 
 extern struct sim fg__sim;
 #define S (&fg__sim)
+
+/* Around every user callback (monitors, call hooks, on_step, on_failure, drop
+ * callbacks): a blocking call inside one returns -EPERM. */
+static inline void fg__hook_enter(void) { S->in_hook++; }
+static inline void fg__hook_leave(void) { S->in_hook--; }
 
 /* sched.c */
 void fg__rq_grow(void);
@@ -245,6 +251,15 @@ static inline void fg__trace_step(struct task *t)
         fg__trace_hook(t);
 }
 void fg__report_last_steps(void);
+
+/* rest.c, with each module's own part: NULL when at rest, else what is not */
+#ifdef FG_REST_CHECK
+void fg__rest_check(void);
+#endif
+const char *fg__sim_at_rest(void);
+const char *fg__tasks_at_rest(void);
+const char *fg__stacks_at_rest(void);
+const char *fg__pkts_at_rest(void);
 
 /* fail.c */
 /* Ends the sim with a failure: prints the report (headed by `msg`), then aborts,

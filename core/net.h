@@ -48,6 +48,7 @@ struct pkt {
 
 struct sock {
     int id, group;
+    uint32_t gen;                 /* binds into this slot: a hook may close and rebind it under a call */
     bool open, connected, gro;
     fg_addr local, peer;
     size_t rcvbuf, sndbuf, rcv_bytes, snd_bytes;
@@ -67,6 +68,7 @@ struct host {
     bool isolated;
     bool cap_tried;
     struct fg__pcap *cap;
+    uint64_t cap_missed;          /* packets the capture could not hold (said at the first and at the end) */
 };
 
 struct net {
@@ -108,7 +110,8 @@ void fg__net_drop(fg_net_drop reason, struct sock *s);
 struct pkt *fg__pkt_new(size_t len);
 void fg__pkt_free(struct pkt *p);
 /* Hands a datagram to the network: monitors, impairments, then a delivery timer. */
-void fg__wire_send(struct sock *s, fg_addr dst, int dgroup, const uint8_t *data, size_t len, unsigned ecn);
+/* False when a hook closed `s` meanwhile (what was judged left anyway). */
+bool fg__wire_send(struct sock *s, fg_addr dst, int dgroup, const uint8_t *data, size_t len, unsigned ecn);
 void fg__wire_capture(int group, const struct pkt *p);
 /* Frees everything in flight and closes the captures: the sim is over. */
 void fg__wire_end(void);

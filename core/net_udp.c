@@ -26,6 +26,7 @@ static struct sock *sock_slot(void)
         return NULL;
     (*slot)->id = NET->nsocks++;
     (*slot)->open = false;
+    (*slot)->gen = 0;
     return *slot;
 }
 
@@ -73,17 +74,24 @@ static int bind_at(fg_addr a, int group)
     } else if (port_used(h, a.port)) {
         return -EADDRINUSE;
     }
-    for (int i = 0; i < NET->nmon; i++)
-        if (NET->mon[i].open) {
-            int rc = NET->mon[i].open(S->groups[group], a, NET->mon[i].ud);
-            if (rc < 0)
-                return rc;
-        }
+    fg__hook_enter();
+    int rc = 0;
+    for (int i = 0; i < NET->nmon && rc >= 0; i++)
+        if (NET->mon[i].open)
+            rc = NET->mon[i].open(S->groups[group], a, NET->mon[i].ud);
+    fg__hook_leave();
+    if (rc < 0)
+        return rc;
+    /* a hook may have bound this port itself, or grown the host table */
+    h = fg__net_host(group);
+    if (port_used(h, a.port))
+        return -EADDRINUSE;
     struct sock *s = sock_slot();
     if (!s)
         return -ENOMEM;
     int id = s->id;
-    *s = (struct sock){.id = id, .group = group, .open = true, .local = a, .rcvbuf = NET_DEFAULT_BUF,
+    uint32_t gen = s->gen + 1;
+    *s = (struct sock){.id = id, .group = group, .gen = gen, .open = true, .local = a, .rcvbuf = NET_DEFAULT_BUF,
                        .sndbuf = NET_DEFAULT_BUF, .host_next = h->socks};
     h->socks = s;
     return id;
@@ -259,18 +267,24 @@ static int send_msg(const char *call, int id, fg_addr dst, const void *data, siz
         fg_packet v = {.src = s->local, .dst = dst, .src_host = S->groups[s->group], .dst_host = S->groups[dgroup],
                        .data = data, .len = len, .ecn = (uint8_t)ecn, .dir = FG_NET_SEND, .id = NET->next_id,
                        .sent = S->wheel.now};
-        for (int i = 0; i < NET->nmon; i++)
-            if (NET->mon[i].write) {
-                int rc = NET->mon[i].write(id, &v, NET->mon[i].ud);
-                if (rc < 0)
-                    return rc;
-            }
+        uint32_t gen = s->gen;
+        int rc = 0;
+        fg__hook_enter();
+        for (int i = 0; i < NET->nmon && rc >= 0; i++)
+            if (NET->mon[i].write)
+                rc = NET->mon[i].write(id, &v, NET->mon[i].ud);
+        fg__hook_leave();
+        if (rc < 0)
+            return rc;
+        if (!s->open || s->gen != gen)
+            return fg__misuse(call, -EBADF, "a hook closed socket %d during its send", id);
     }
     const uint8_t *b = data;
     size_t off = 0;
     do {
         size_t n = len - off < one ? len - off : one;
-        fg__wire_send(s, dst, dgroup, b + off, n, ecn);
+        if (!fg__wire_send(s, dst, dgroup, b + off, n, ecn))
+            return fg__misuse(call, -EBADF, "a hook closed socket %d during its send", id);
         off += n;
     } while (off < len);
     return (int)len;
@@ -428,17 +442,24 @@ static int recv_msg(const char *call, int id, void *buf, size_t cap, fg_udp_info
         return -EBADF;
     if (!buf && cap)
         return fg__misuse(call, -EINVAL, "no buffer for %zu bytes", cap);
-    for (int i = 0; i < NET->nmon; i++)
-        if (NET->mon[i].read) {
-            int rc = NET->mon[i].read(id, NET->mon[i].ud);
-            if (rc < 0)
-                return rc;
-        }
+    uint32_t gen = s->gen;   /* closed and bound again while this waits: not ours */
+    if (NET->nmon) {
+        int rc = 0;
+        fg__hook_enter();
+        for (int i = 0; i < NET->nmon && rc >= 0; i++)
+            if (NET->mon[i].read)
+                rc = NET->mon[i].read(id, NET->mon[i].ud);
+        fg__hook_leave();
+        if (rc < 0)
+            return rc;
+        if (!s->open || s->gen != gen)
+            return fg__misuse(call, -EBADF, "a hook closed socket %d before its receive", id);
+    }
     while (!s->head) {
         int rc = fg__wait(&s->readers, deadline, call);
         if (rc < 0)
             return rc;
-        if (!s->open)
+        if (!s->open || s->gen != gen)
             return -EBADF;
     }
     struct pkt *p = pop(s);

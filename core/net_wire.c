@@ -35,6 +35,7 @@ void fg__pkt_free(struct pkt *p)
 {
     if (p->data != p->inl)
         free(p->data);
+    p->data = p->inl;
     if (npool < POOL_MAX) {
         p->next = pool;
         pool = p;
@@ -42,6 +43,15 @@ void fg__pkt_free(struct pkt *p)
     } else {
         free(p);
     }
+}
+
+const char *fg__pkts_at_rest(void)
+{
+    int n = 0;
+    for (struct pkt *p = pool; p; p = p->next)
+        if (++n > npool || p->data != p->inl || p->timer.armed)
+            return "the packet pool is corrupt (a cycle, a miscount, or a packet still in use)";
+    return n == npool && npool <= POOL_MAX ? NULL : "the packet pool miscounts its packets";
 }
 
 static struct pkt *clone(const struct pkt *p)
@@ -73,10 +83,16 @@ static fg_net_verdict judge(struct pkt *p, fg_net_dir dir)
     /* held where the sim's end finds it: a monitor that fails the sim never returns */
     p->next = NET->judged;
     NET->judged = p;
+    fg__hook_enter();
     for (int i = 0; i < NET->nmon && r.action == FG_NET_PASS; i++)
         if (NET->mon[i].packet)
             r = NET->mon[i].packet(&v, NET->mon[i].ud);
-    NET->judged = p->next;
+    fg__hook_leave();
+    /* this packet, wherever it sits: a hook may have judged others (its own sends) meanwhile */
+    struct pkt **pp = &NET->judged;
+    while (*pp != p)
+        pp = &(*pp)->next;
+    *pp = p->next;
     if (r.action == FG_NET_DUPLICATE && r.copies > FG_NET_MAX_COPIES) {
         fg__misuse("fg_net_monitor", -EINVAL, "a verdict asked for %u copies of a datagram; it gets %d",
                    r.copies, FG_NET_MAX_COPIES);
@@ -105,7 +121,15 @@ void fg__wire_capture(int group, const struct pkt *p)
             return;
         }
     }
-    fg__pcap_udp(h->cap, S->wheel.now, p->src.ip, p->src.port, p->dst.ip, p->dst.port, p->ecn, p->data, p->len);
+    int rc = fg__pcap_udp(h->cap, S->wheel.now, p->src.ip, p->src.port, p->dst.ip, p->dst.port, p->ecn, p->data,
+                          p->len);
+    if (FG_UNLIKELY(rc < 0) && !h->cap_missed++) {
+        char tb[32];
+        fg__fmt_time(tb, sizeof tb, S->wheel.now);
+        fprintf(stderr, "fugue: capture of %s: a packet at %s is not in %s/%s/%s.pcap: %s%s\n", S->groups[group], tb,
+                NET->pcap_dir, target(), S->groups[group], strerror(-rc),
+                rc == -ERANGE ? " (pcap timestamps end at 2^31 s of sim time)" : "");
+    }
 }
 
 /* ---- in flight ---- */
@@ -227,13 +251,14 @@ static void launch(struct pkt *p, const struct link *l, fg_time extra)
     fly(p, d);
 }
 
-void fg__wire_send(struct sock *s, fg_addr dst, int dgroup, const uint8_t *data, size_t len, unsigned ecn)
+bool fg__wire_send(struct sock *s, fg_addr dst, int dgroup, const uint8_t *data, size_t len, unsigned ecn)
 {
+    uint32_t gen = s->gen;
     NET->st.sent++;
     s->st.sent++;
     if (FG_UNLIKELY(s->snd_bytes + len > s->sndbuf)) {
         fg__net_drop(FG_NET_DROP_SNDBUF, s);
-        return;
+        return true;
     }
     struct pkt *p = fg__pkt_new(len);
     memcpy(p->data, data, len);
@@ -253,7 +278,7 @@ void fg__wire_send(struct sock *s, fg_addr dst, int dgroup, const uint8_t *data,
         if (v.action == FG_NET_DROP) {
             fg__net_drop(FG_NET_DROP_MONITOR, NULL);
             fg__pkt_free(p);
-            return;
+            return s->open && s->gen == gen;
         }
         if (v.action == FG_NET_DELAY && v.delay > 0) {
             extra = v.delay;
@@ -262,17 +287,19 @@ void fg__wire_send(struct sock *s, fg_addr dst, int dgroup, const uint8_t *data,
         if (v.action == FG_NET_DUPLICATE)
             copies = v.copies;
     }
+    /* a hook closed the sender: what it judged has left, but counts against no buffer */
+    bool still = s->open && s->gen == gen;
     bool cut;
-    const struct link *l = fg__net_link(s->group, dgroup, &cut);
+    const struct link *l = fg__net_link(p->sgroup, dgroup, &cut);
     if (FG_UNLIKELY(cut)) {
         fg__net_drop(FG_NET_DROP_PARTITION, NULL);
         fg__pkt_free(p);
-        return;
+        return still;
     }
     if (l->loss && fg_rand_chance(l->loss, NET_PPM)) {
         fg__net_drop(FG_NET_DROP_LOSS, NULL);
         fg__pkt_free(p);
-        return;
+        return still;
     }
     if (l->dup && fg_rand_chance(l->dup, NET_PPM))
         copies++;
@@ -283,14 +310,17 @@ void fg__wire_send(struct sock *s, fg_addr dst, int dgroup, const uint8_t *data,
         tail = &(*tail)->next;
     }
     *tail = NULL;
-    p->from = s;
-    s->snd_bytes += len;
+    if (still) {
+        p->from = s;
+        s->snd_bytes += len;
+    }
     launch(p, l, extra);
     while (chain) {
         struct pkt *q = chain;
         chain = q->next;
         launch(q, l, extra);
     }
+    return still;
 }
 
 /* ---- the end of a sim ---- */
@@ -324,6 +354,9 @@ void fg__wire_end(void)
     for (int i = 0; i < NET->nhosts; i++) {
         if (NET->hosts[i].cap && fg__pcap_close(NET->hosts[i].cap) < 0)
             fprintf(stderr, "fugue: capture of %s: write error\n", S->groups[i]);
+        if (NET->hosts[i].cap_missed)
+            fprintf(stderr, "fugue: capture of %s: %llu packet%s missing from the file (see above)\n", S->groups[i],
+                    (unsigned long long)NET->hosts[i].cap_missed, NET->hosts[i].cap_missed == 1 ? "" : "s");
         NET->hosts[i].cap = NULL;
     }
     /* every host, so a capture's peers have names even if they captured nothing */

@@ -70,10 +70,32 @@ static bool run_idle(void)
     return woke || S->rq_len;
 }
 
+static void over_time(void)
+{
+    char budget[32], now[32];
+    fg__fmt_time(budget, sizeof budget, S->o.max_time);
+    fg__fmt_time(now, sizeof now, S->wheel.now);
+    fg__fail(FG_FAIL_LIVELOCK, "livelock: sim time passed its budget of %s (fg_opts.max_time): a timer took it to %s",
+             budget, now);
+}
+
+/* The report's head names the blocked primary tasks: those are what the sim waited for. */
 static void deadlock(void)
 {
-    fg__fail(FG_FAIL_DEADLOCK, "deadlock: %d primary task%s blocked, nothing ready, no timer pending",
-             S->live_primary, S->live_primary == 1 ? "" : "s");
+    char who[512];
+    size_t n = 0;
+    int shown = 0;
+    who[0] = 0;
+    for (int i = 0; i < S->ntasks && n < sizeof who - 64; i++) {
+        struct task *t = S->tasks[i];
+        if (!t->primary || t->state != T_BLOCKED)
+            continue;
+        int k = snprintf(who + n, sizeof who - n, "%s%s in %s", shown++ ? ", " : "", t->name, t->call);
+        if (k > 0)
+            n += (size_t)k < sizeof who - n ? (size_t)k : sizeof who - n - 1;
+    }
+    fg__fail(FG_FAIL_DEADLOCK, "deadlock: %d primary task%s blocked (%s%s), nothing ready, no timer pending",
+             S->live_primary, S->live_primary == 1 ? "" : "s", who, shown < S->live_primary ? ", ..." : "");
 }
 
 static struct task *pick(void)
@@ -92,7 +114,7 @@ static struct task *pick(void)
             if (S->wheel.now != before)
                 fg__instant();
             if (FG_UNLIKELY(S->o.max_time && S->wheel.now > S->o.max_time))
-                fg__fail(FG_FAIL_LIVELOCK, "livelock: sim time passed its budget");
+                over_time();
             continue;
         }
         if (S->live_primary > 0)
@@ -198,7 +220,7 @@ int fg_yield_(void)
     struct task *t = S->cur;
     if (FG_UNLIKELY(!S->active || !t))
         return fg__misuse("fg_yield", -EPERM, "called outside a running sim");
-    if (FG_UNLIKELY(t->state != T_RUNNING))
+    if (FG_UNLIKELY(t->state != T_RUNNING || S->in_hook))
         return fg__misuse("fg_yield", -EPERM, "a callback may not block");
     if (FG_UNLIKELY(t->cancelled))
         fg__cancel_point(t);

@@ -2,6 +2,7 @@
  * the choice stream's modes; plus what lives exactly as long as a sim. */
 #include "internal.h"
 
+#include <limits.h>
 #include <stdlib.h>
 
 struct sim fg__sim;
@@ -25,7 +26,12 @@ void *fg_alloc(size_t n)
         fg__misuse("fg_alloc", -EPERM, "called outside a running sim");
         return NULL;
     }
-    n = (n + sizeof(max_align_t) - 1) & ~(sizeof(max_align_t) - 1);
+    /* checked before rounding up, which would wrap a size near SIZE_MAX to 0 */
+    if (n > FG_ALLOC_MAX) {
+        fg__misuse("fg_alloc", -ENOMEM, "%zu bytes is more than FG_ALLOC_MAX", n);
+        return NULL;
+    }
+    n = n ? (n + sizeof(max_align_t) - 1) & ~(sizeof(max_align_t) - 1) : sizeof(max_align_t);
     struct arena_block *b = S->arena;
     if (!b || b->size - b->used < n) {
         size_t size = n > ARENA_BLOCK / 4 ? n : ARENA_BLOCK;
@@ -144,10 +150,14 @@ void fg__result(fg_result *r)
     r->report = S->report;
 }
 
+/* Every entry asks before it touches the choice stream's state: a nested call must leave the running sim as it was. */
+static int busy(const char *call)
+{
+    return S->active ? fg__misuse(call, -EBUSY, "a sim is already running (sims don't nest)") : 0;
+}
+
 static int run(fg_fn root, void *arg, const fg_opts *o, fg_result *r)
 {
-    if (S->active)
-        return fg__misuse("fg_run", -EBUSY, "a sim is already running (sims don't nest)");
     if (!root)
         return fg__misuse("fg_run", -EINVAL, "no root function");
     if (o && o->stack_size > FG_STACK_MAX)
@@ -164,6 +174,7 @@ static int run(fg_fn root, void *arg, const fg_opts *o, fg_result *r)
     fg__wheel_init(&S->wheel);
     S->live = S->live_primary = 0;
     S->ending = S->failed = false;
+    S->in_hook = 0;
     S->steps = S->choices = 0;
     fg__instant();
     S->hash = 0x66756775650a;
@@ -183,12 +194,27 @@ static int run(fg_fn root, void *arg, const fg_opts *o, fg_result *r)
     fg__tasks_release();
     fg__end_hooks();
     arena_free();
+    /* what still points into the freed sim: timers of its objects, its groups */
+    fg_time end = S->wheel.now;
+    fg__wheel_init(&S->wheel);
+    S->wheel.now = end;
+    S->ngroups = 0;
+    S->cur = NULL;
+    S->rq_head = S->rq_len = 0;   /* a failed sim leaves tasks queued and counted */
+    S->live = S->live_primary = 0;
+    S->idle_head = S->idle_tail = NULL;
+    S->in_hook = 0;               /* a hook that failed the sim never returned */
     S->active = false;
+#ifdef FG_REST_CHECK
+    fg__rest_check();
+#endif
     return err < 0 ? err : 0;
 }
 
 int fg_run_bytes(fg_fn root, void *arg, const fg_opts *o, const uint8_t *data, size_t len, fg_result *r)
 {
+    if (busy("fg_run_bytes"))
+        return -EBUSY;
     S->src = SRC_BYTES;
     S->in = data;
     S->in_len = data ? len : 0;
@@ -198,6 +224,8 @@ int fg_run_bytes(fg_fn root, void *arg, const fg_opts *o, const uint8_t *data, s
 
 int fg_run_seed(fg_fn root, void *arg, const fg_opts *o, uint64_t seed, fg_result *r)
 {
+    if (busy("fg_run_seed"))
+        return -EBUSY;
     S->src = SRC_RNG;
     S->rec_len = 0;
     fg__rng_seed(seed);
@@ -207,6 +235,8 @@ int fg_run_seed(fg_fn root, void *arg, const fg_opts *o, uint64_t seed, fg_resul
 int fg_explore(fg_fn root, void *arg, const fg_opts *o, uint64_t max_runs,
                bool (*each)(const fg_result *r, void *ud), void *ud, fg_explore_stats *st)
 {
+    if (busy("fg_explore"))
+        return -EBUSY;
     fg_explore_stats local = {0};
     if (!st)
         st = &local;
@@ -225,9 +255,10 @@ int fg_explore(fg_fn root, void *arg, const fg_opts *o, uint64_t max_runs,
             break;
         st->runs++;
         st->failures += r.outcome != FG_PASS;
+        size_t used = S->odo_pos;   /* `each` may run sims of its own */
         if (each && !each(&r, ud))
             break;
-        if (!fg__odo_next(odo, S->odo_pos)) {
+        if (!fg__odo_next(odo, used)) {
             st->complete = true;
             break;
         }
@@ -241,6 +272,8 @@ int fg_explore(fg_fn root, void *arg, const fg_opts *o, uint64_t max_runs,
 
 int fg_check_determinism(fg_fn root, void *arg, const fg_opts *o, const uint8_t *data, size_t len)
 {
+    if (busy("fg_check_determinism"))
+        return -EBUSY;
     fg_result a, b;
     int err = fg_run_bytes(root, arg, o, data, len, &a);
     if (err < 0)
@@ -286,6 +319,15 @@ void fg__end_hooks(void)
     }
 }
 
+const char *fg__sim_at_rest(void)
+{
+    if (S->arena || end_hooks)
+        return "sim memory or an end hook outlived the sim";
+    if (spare && spare->size != ARENA_BLOCK)
+        return "the spare arena block has the wrong size";
+    return NULL;
+}
+
 const char *fg_outcome_name(fg_outcome o)
 {
     static const char *names[] = {"pass", "assertion", "deadlock", "livelock", "crash", "stack overflow",
@@ -295,5 +337,7 @@ const char *fg_outcome_name(fg_outcome o)
 
 const char *fg_strerror(int err)
 {
+    if (err == INT_MIN)   /* -INT_MIN overflows */
+        return "Unknown error";
     return strerror(err < 0 ? -err : err);
 }

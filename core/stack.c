@@ -141,6 +141,19 @@ void fg__stack_put(struct stack *s)
     p->free[p->nfree++] = s;
 }
 
+const char *fg__stacks_at_rest(void)
+{
+    for (int i = 0; i < npools; i++) {
+        const struct pool *p = &pools[i];
+        if (p->nfree > p->cap)
+            return "a stack pool counts more stacks than it holds";
+        for (size_t k = 0; k < p->nfree; k++)
+            if (!p->free[k] || p->free[k]->size != p->size)
+                return "a stack pool holds a stack of another size";
+    }
+    return NULL;
+}
+
 bool fg__stack_canary_ok(const struct stack *s)
 {
     uint64_t v;

@@ -37,6 +37,16 @@ static void task_put(struct task *t)
     free_tasks[nfree++] = t;
 }
 
+const char *fg__tasks_at_rest(void)
+{
+    if (nfree > free_cap)
+        return "the task pool counts more tasks than it holds";
+    for (size_t i = 0; i < nfree; i++)
+        if (!free_tasks[i])
+            return "the task pool holds a NULL task";
+    return NULL;
+}
+
 /* Returns every task of the sim to the pool; a stack still held is one whose task never ended. */
 void fg__tasks_release(void)
 {
@@ -175,7 +185,7 @@ static void timed_out(struct timer *tm)
 static int cannot_block(struct task *t, fg_time deadline, const char *call)
 {
     /* a callback run by the scheduler (monitor, drop, idle hook) is on a task that is not running */
-    if (FG_UNLIKELY(t->state != T_RUNNING))
+    if (FG_UNLIKELY(t->state != T_RUNNING || S->in_hook))
         return fg__misuse(call, -EPERM, "a callback may not block");
     if (FG_UNLIKELY(t->cancelled)) {
         fg__cancel_point(t);
@@ -291,6 +301,14 @@ int fg_sleep_until_(fg_time when)
 
 int fg_sleep_(fg_time d)
 {
+    /* saturating would turn a finite sleep into a deadlock report; say what happened */
+    if (d > 0 && d != FG_FOREVER && S->active && S->cur && S->cur->state == T_RUNNING && !S->in_hook &&
+        d > FG_FOREVER - S->wheel.now) {
+        char now[32];
+        fg__fmt_time(now, sizeof now, S->wheel.now);
+        fg__fail(FG_FAIL_LIVELOCK, "livelock: sim time exhausted: fg_sleep(%lld ns) at %s would pass "
+                 "the end of sim time (INT64_MAX ns, about 292 years)", (long long)d, now);
+    }
     return fg_sleep_until_(fg_after(d));
 }
 

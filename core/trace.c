@@ -6,7 +6,9 @@
 void fg__trace_hook(struct task *t)
 {
     fg_step s = {S->steps, S->wheel.now, t->id, t->name, S->groups[t->group], t->call, t->file, t->line};
+    fg__hook_enter();
     S->o.on_step(&s, S->o.ud);
+    fg__hook_leave();
 }
 
 void fg__fmt_time(char *buf, size_t n, fg_time t)

@@ -100,6 +100,9 @@ struct fg_result {
     const char *report;         /* failure report, "" on pass (valid until the next run) */
 };
 
+/* Sims don't nest: every call below made from inside a sim returns -EBUSY and
+ * leaves the running sim untouched. No callback (monitor, hook, on_step,
+ * on_failure, drop) may block: a blocking call there returns -EPERM. */
 /* Runs a sim whose choices come from `data` (exhausted input reads as 0). */
 FG_API int fg_run_bytes(fg_fn root, void *arg, const fg_opts *o, const uint8_t *data, size_t len, fg_result *r);
 /* Runs a sim whose choices come from a generator seeded with `seed`; r->input records them. */
@@ -144,7 +147,9 @@ FG_API int fg_abort(int id);
 /* A scheduling point. -ECANCELED once the task is cancelled. */
 #define fg_yield() (fg__here(__FILE__, __LINE__), fg_yield_())
 FG_API int fg_yield_(void);
-/* Sleeps for d / until t. 0 when the time came, -ECANCELED when cancelled. */
+/* Sleeps for d / until t. 0 when the time came, -ECANCELED when cancelled.
+ * FG_FOREVER sleeps until cancelled; a finite d that would pass the end of sim
+ * time (INT64_MAX ns) fails the sim (livelock: sim time exhausted). */
 #define fg_sleep(d) (fg__here(__FILE__, __LINE__), fg_sleep_(d))
 #define fg_sleep_until(t) (fg__here(__FILE__, __LINE__), fg_sleep_until_(t))
 FG_API int fg_sleep_(fg_time d);
@@ -156,7 +161,9 @@ FG_API const char *fg_group(void);
 FG_API bool fg_cancelled(void);
 FG_API bool fg_in_sim(void);
 
-/* Memory that lives until the sim ends (freed with it). */
+/* Memory that lives until the sim ends (freed with it). NULL (with a message)
+ * outside a sim, past FG_ALLOC_MAX, or when the system has none. */
+#define FG_ALLOC_MAX ((size_t)1 << 30)
 FG_API void *fg_alloc(size_t n);
 FG_API char *fg_fmt(const char *fmt, ...) FG_PRINTF(1, 2);
 

@@ -657,3 +657,158 @@ Test(net, a_failing_monitor_leaks_no_datagram)
     }
     assert_no_leaks();
 }
+
+/* ---- no hook may block ---- */
+
+/* Two senders whose send-side hook tries to sleep: before, both slept in the
+ * hook and the packets being judged were unlinked out of order (use after free). */
+static int hook_rc[8];
+static fg_net_verdict send_sleeper(const fg_packet *p, void *ud)
+{
+    (void)ud;
+    if (p->dir == FG_NET_SEND)
+        hook_rc[0] = fg_sleep(FG_MS);
+    return (fg_net_verdict){FG_NET_PASS, 0, 0};
+}
+
+static void hook_sender(void *arg)
+{
+    int s = fg_udp_bind("0.0.0.0:0");
+    fg_assert(fg_udp_send_to(s, "b:9", "hi", 2) == 2);
+    (void)arg;
+}
+
+static void two_senders_sleep_in_the_hook(void *arg)
+{
+    (void)arg;
+    fg_assert(fg_net_monitor(&(fg_net_hooks){.packet = send_sleeper}) == 0);
+    fg_spawn(cb_reader, NULL, .group = "b", .primary = true);
+    fg_spawn(hook_sender, NULL, .group = "c");
+    fg_spawn(hook_sender, NULL, .group = "d");
+}
+
+Test(net, a_send_side_hook_may_not_block)
+{
+    cr_redirect_stderr();
+    for (fg_strategy k = FG_POR; k <= FG_RANDOM; k++)
+        for (uint64_t seed = 0; seed < 50; seed++) {
+            fg_opts o = quiet;
+            o.strategy = k;
+            hook_rc[0] = 1;
+            cr_assert_eq(fg_run_seed(two_senders_sleep_in_the_hook, NULL, &o, seed, &res), 0);
+            cr_assert_eq(res.outcome, FG_PASS, "%s", res.report);
+            cr_assert_eq(hook_rc[0], -EPERM, "a blocking call in a send-side packet hook is refused");
+        }
+    assert_no_leaks();
+}
+
+/* The call hooks run on the calling task: blocking there is refused too. */
+static int sleeping_open(const char *host, fg_addr a, void *ud)
+{
+    (void)host, (void)a, (void)ud;
+    hook_rc[1] = fg_sleep(FG_MS);
+    return 0;
+}
+static int sleeping_write(int sock, const fg_packet *p, void *ud)
+{
+    (void)sock, (void)p, (void)ud;
+    hook_rc[2] = fg_yield();
+    return 0;
+}
+static int quiet_sock;
+static int sleeping_read(int sock, void *ud)
+{
+    (void)ud;
+    if (sock == quiet_sock)
+        return 0;
+    char b[4];
+    hook_rc[3] = fg_udp_recv(quiet_sock, b, sizeof b, FG_FOREVER);
+    return 0;
+}
+
+static void call_hooks_block(void *arg)
+{
+    (void)arg;
+    fg_assert(fg_net_monitor(&(fg_net_hooks){.open = sleeping_open, .write = sleeping_write,
+                                              .read = sleeping_read}) == 0);
+    int s = fg_udp_bind("localhost:1");
+    quiet_sock = fg_udp_bind("localhost:2");
+    fg_assert(fg_udp_send_to(s, "localhost:1", "x", 1) == 1);
+    char b[4];
+    fg_assert(fg_udp_recv(s, b, sizeof b, FG_FOREVER) == 1);
+}
+
+Test(net, call_hooks_may_not_block)
+{
+    cr_redirect_stderr();
+    memset(hook_rc, 1, sizeof hook_rc);
+    run(call_hooks_block);
+    cr_assert_eq(hook_rc[1], -EPERM);
+    cr_assert_eq(hook_rc[2], -EPERM);
+    cr_assert_eq(hook_rc[3], -EPERM);
+}
+
+/* A hook that closes the socket being sent from (and binds a new one into its
+ * slot): the send fails with -EBADF and nothing leaves from the new socket. */
+static int closer_new = -1;
+static bool close_on_write;
+static int closing_write(int sock, const fg_packet *p, void *ud)
+{
+    (void)p, (void)ud;
+    if (!close_on_write)
+        return 0;
+    fg_udp_close(sock);
+    closer_new = fg_udp_bind("localhost:7");
+    return 0;
+}
+static fg_net_verdict closing_packet(const fg_packet *p, void *ud)
+{
+    (void)ud;
+    if (p->dir == FG_NET_SEND && p->src.port == 2) {
+        fg_udp_close(1);
+        closer_new = fg_udp_bind("localhost:8");
+    }
+    return (fg_net_verdict){FG_NET_PASS, 0, 0};
+}
+
+static int closer_rc[2];
+static void close_in_hooks(void *arg)
+{
+    (void)arg;
+    int r = fg_udp_bind("localhost:9");
+    close_on_write = true;
+    fg_assert(fg_net_monitor(&(fg_net_hooks){.write = closing_write}) == 0);
+    int s = fg_udp_bind("localhost:1");
+    closer_rc[0] = fg_udp_send_to(s, "localhost:9", "a", 1);
+    fg_assert(closer_new == s);
+    fg_net_stats st0;
+    fg_net_stats_get(&st0);
+    fg_assert(st0.sent == 0);
+    fg_udp_close(closer_new);
+    close_on_write = false;
+    char sink4[4];
+    fg_assert(fg_udp_recv(r, sink4, 4, fg_after(FG_SEC)) == -ETIMEDOUT);
+    fg_assert(fg_net_monitor(&(fg_net_hooks){.packet = closing_packet}) == 0);
+    /* socket 1 again; a GSO train of three: the hook closes it at the first */
+    fg_assert(fg_udp_bind("localhost:3") == 1);
+    fg_udp_close(1);
+    fg_assert(fg_udp_bind("localhost:2") == 1);
+    fg_addr to;
+    fg_assert(fg_net_resolve("localhost:9", &to) == 0);
+    closer_rc[1] = fg_udp_send_msg(1, to, "abc", 3, 0, 1);
+    char b[4];
+    fg_addr from;
+    fg_assert(fg_udp_recv_from(r, b, sizeof b, &from, fg_after(FG_SEC)) == 1);
+    fg_assert(from.port == 2);
+    fg_assert(fg_udp_recv(r, b, sizeof b, fg_after(FG_SEC)) == -ETIMEDOUT);
+    fg_udp_stats(1, &st0);
+    fg_assert(st0.sent == 0);
+}
+
+Test(net, a_socket_closed_by_a_hook_during_its_send)
+{
+    cr_redirect_stderr();
+    run(close_in_hooks);
+    cr_assert_eq(closer_rc[0], -EBADF);
+    cr_assert_eq(closer_rc[1], -EBADF);
+}

@@ -219,3 +219,40 @@ Test(net_capture, off_unless_the_variable_is_set)
     struct rec rr[8];
     cr_assert_eq(read_capture("server.pcap", rr, 8), 4);
 }
+
+/* ---- past the end of pcap's clock ---- */
+
+static void late_sender(void *arg)
+{
+    (void)arg;
+    int s = fg_udp_bind("localhost:1");
+    fg_udp_send_to(s, "localhost:1", "early", 5);
+    fg_sleep_until(((fg_time)1 << 31) * FG_SEC + FG_SEC);
+    fg_udp_send_to(s, "localhost:1", "late", 4);
+}
+
+Test(net_capture, a_packet_the_file_cannot_hold_is_said_not_dropped_silently)
+{
+    char errf[600];
+    snprintf(errf, sizeof errf, "%s/stderr", tmp);
+    cr_assert_eq(setenv("FUGUE_PCAP_DIR", tmp, 1), 0);
+    fflush(stderr);
+    int saved = dup(2);
+    FILE *e = freopen(errf, "w", stderr);
+    cr_assert_not_null(e);
+    fg_opts o = {.strategy = FG_FIFO, .name = "ping_pong", .return_on_failure = true};
+    fg_result r;
+    cr_assert_eq(fg_run_bytes(late_sender, NULL, &o, NULL, 0, &r), 0);
+    fflush(stderr);
+    dup2(saved, 2);
+    close(saved);
+    cr_assert_eq(r.outcome, FG_PASS, "%s", r.report);
+    char got[4096] = {0};
+    FILE *f = fopen(errf, "r");
+    cr_assert_not_null(f);
+    size_t n = fread(got, 1, sizeof got - 1, f);
+    fclose(f);
+    got[n] = 0;
+    cr_assert(strstr(got, "is not in"), "the first packet past the range is reported: %s", got);
+    cr_assert(strstr(got, "1 packet missing"), "the count at the end: %s", got);
+}

@@ -3,6 +3,7 @@
 
 #include <criterion/criterion.h>
 #include <criterion/redirect.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -167,4 +168,104 @@ Test(sim, repeated_sims_keep_memory_flat)
     if (!UNDER_ASAN)  /* its quarantine holds freed memory on purpose */
         cr_assert_lt(grown, 1024, "100,000 sims grew RSS by %ld KiB", grown);
     assert_no_leaks();
+}
+
+/* ---- sims don't nest, and refusing touches nothing ---- */
+
+static void idle_root(void *arg)
+{
+    (void)arg;
+}
+
+static int nest_rc[4];
+static uint64_t nest_after;
+static bool nest_each(const fg_result *r, void *ud)
+{
+    (void)r, (void)ud;
+    return true;
+}
+static void nester(void *arg)
+{
+    (void)arg;
+    static const uint8_t ff[64] = {[0 ... 63] = 0xff};
+    fg_result r;
+    nest_rc[0] = fg_run_bytes(idle_root, NULL, NULL, ff, sizeof ff, &r);
+    nest_rc[1] = fg_run_seed(idle_root, NULL, NULL, 7, &r);
+    nest_rc[2] = fg_explore(idle_root, NULL, NULL, 10, nest_each, NULL, NULL);
+    nest_rc[3] = fg_check_determinism(idle_root, NULL, NULL, ff, sizeof ff);
+    /* the outer sim still reads its own (empty) input: zeros */
+    nest_after = fg_rand_u64() | fg_choose(1000);
+}
+
+Test(sim, a_nested_call_is_refused_before_it_touches_the_running_sim)
+{
+    cr_redirect_stderr();
+    fg_result r;
+    for (int k = 0; k < 3; k++) {
+        nest_after = 1;
+        cr_assert_eq(fg_run_bytes(nester, NULL, NULL, NULL, 0, &r), 0);
+        for (int i = 0; i < 4; i++)
+            cr_assert_eq(nest_rc[i], -EBUSY, "call %d", i);
+        cr_assert_eq(nest_after, 0, "the outer sim's input changed under it");
+        cr_assert_eq(r.input_len, 0);
+        cr_assert_eq(r.outcome, FG_PASS, "%s", r.report);
+    }
+    /* and exploring still works afterwards */
+    fg_explore_stats st;
+    cr_assert_eq(fg_explore(nester, NULL, NULL, 3, NULL, NULL, &st), 0);
+    cr_assert_eq(st.runs, 3);
+}
+
+/* ---- fg_alloc's limits ---- */
+
+static void *big_alloc[6];
+static void huge_allocs(void *arg)
+{
+    (void)arg;
+    big_alloc[0] = fg_alloc(SIZE_MAX);
+    big_alloc[1] = fg_alloc(SIZE_MAX - 8);
+    big_alloc[2] = fg_alloc(SIZE_MAX - 15);
+    big_alloc[3] = fg_alloc(FG_ALLOC_MAX + 1);
+    big_alloc[4] = fg_alloc(16);
+    big_alloc[5] = fg_alloc(0);
+    memset(big_alloc[4], 0xab, 16);
+}
+
+Test(sim, fg_alloc_refuses_sizes_that_would_wrap)
+{
+    cr_redirect_stderr();
+    fg_result r;
+    fg_run_bytes(huge_allocs, NULL, NULL, NULL, 0, &r);
+    for (int i = 0; i < 4; i++)
+        cr_assert_null(big_alloc[i], "size %d", i);
+    cr_assert_not_null(big_alloc[4]);
+    cr_assert_not_null(big_alloc[5]);
+    cr_assert_neq(big_alloc[4], big_alloc[5], "a zero-byte allocation is still its own");
+}
+
+Test(sim, strerror_takes_any_int)
+{
+    cr_assert_not_null(fg_strerror(INT_MIN));
+    cr_assert_not_null(fg_strerror(INT_MAX));
+    cr_assert_str_eq(fg_strerror(-ENOENT), fg_strerror(ENOENT));
+}
+
+/* ---- the end of sim time ---- */
+
+static int end_rc = 1;
+static void to_the_end(void *arg)
+{
+    (void)arg;
+    fg_sleep_until(FG_FOREVER - 5);
+    end_rc = fg_sleep(10);
+}
+
+Test(sim, sleeping_past_the_end_of_time_says_so)
+{
+    fg_opts o = {.return_on_failure = true, .quiet = true};
+    fg_result r;
+    fg_run_bytes(to_the_end, NULL, &o, NULL, 0, &r);
+    cr_assert_eq(r.outcome, FG_FAIL_LIVELOCK, "%s", r.report);
+    cr_assert(strstr(r.report, "sim time exhausted"), "%s", r.report);
+    cr_assert_eq(end_rc, 1, "the sleep never returned");
 }

@@ -158,3 +158,56 @@ Test(targets, lost_update_found_by_exhaustive)
     cr_assert_eq(fg_explore(t->body, NULL, &o, 1000000, until_failure, NULL, &st), 0);
     cr_assert_gt(st.failures, 0, "exhaustive found no lost update in %llu runs", (unsigned long long)st.runs);
 }
+
+/* Nothing a run does may change the next: one chaos input gives the same
+ * trace in a fresh process, then again after thousands of other runs of
+ * every target in this one (each with hostile inputs). */
+#include <sys/wait.h>
+#include <unistd.h>
+
+static uint64_t hash_of(const fg_target *t, const uint8_t *d, size_t n)
+{
+    fg_opts o = quiet_opts(t);
+    fg_result r;
+    cr_assert_eq(fg_run_bytes(t->body, NULL, &o, d, n, &r), 0);
+    return r.hash;
+}
+
+Test(targets, an_input_replays_the_same_fresh_and_after_many_runs, .timeout = 240)
+{
+    const fg_target *chaos = fg_target_find("api_chaos");
+    cr_assert(chaos, "the api_chaos target is linked in");
+    static const uint8_t in[] = "\x13\x05\xff\x20\x07\x00\x31\x42\x09\x11\x8c\x03\x02\x66\x01\x17\x0a\x50\x05\x05"
+                                "\x61\x2e\x04\x0c\x33\x00\x7f\x08\x12\x03\x44\x91\x06\x0e\x19\x28\x02\x01\x0b\x36";
+    int fd[2];
+    cr_assert_eq(pipe(fd), 0);
+    pid_t pid = fork();
+    if (pid == 0) {
+        uint64_t h = hash_of(chaos, in, sizeof in);
+        _exit(write(fd[1], &h, sizeof h) == sizeof h ? 0 : 1);
+    }
+    uint64_t fresh = 0;
+    cr_assert_eq(read(fd[0], &fresh, sizeof fresh), (ssize_t)sizeof fresh);
+    int st;
+    waitpid(pid, &st, 0);
+    close(fd[0]);
+    close(fd[1]);
+    uint64_t first = hash_of(chaos, in, sizeof in);
+    cr_assert_eq(first, fresh, "the same input gave another trace in a fresh process");
+    uint64_t x = 0x2545f4914f6cdd1dull;
+    uint64_t runs = env_u64("FUGUE_ITERATIONS", 3000);
+    for (uint64_t i = 0; i < runs; i++) {
+        uint8_t d[256];
+        size_t n = (size_t)(i % sizeof d);
+        for (size_t k = 0; k < n; k++) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            d[k] = (uint8_t)x;
+        }
+        const fg_target *t = i % 3 ? chaos : fg_targets();
+        for (uint64_t k = 0; t->next && k < i % 7; k++)
+            t = t->next;
+        hash_of(t, d, n);
+    }
+    cr_assert_eq(hash_of(chaos, in, sizeof in), fresh, "the input replays differently after %llu other runs",
+                 (unsigned long long)runs);
+}

@@ -85,8 +85,11 @@ typedef struct fg_net_verdict {
 } fg_net_verdict;
 
 /* Callbacks a test installs for the sim; any may be NULL. The call hooks
- * return 0 to let the call proceed or a negative errno it then returns. The
- * packet hook may run inside the scheduler: a blocking call there is -EPERM. */
+ * return 0 to let the call proceed or a negative errno it then returns. No
+ * hook may block: every blocking call inside any of them (fg_sleep, fg_yield,
+ * fg_join, a receive, a lock...) returns -EPERM at once. Non-blocking calls
+ * are allowed; a hook that closes the socket being used makes that call
+ * return -EBADF (datagrams already judged leave with the closed socket's address). */
 typedef struct fg_net_hooks {
     fg_net_verdict (*packet)(const fg_packet *p, void *ud);
     int (*open)(const char *host, fg_addr local, void *ud);    /* fg_udp_bind */
