@@ -14,10 +14,12 @@ static void usage(const fg_target *t, const char *prog, FILE *f)
             "\n"
             "  replay [--trace] FILE|DIR...   run inputs; print each outcome and trace hash\n"
             "                                 (--trace: the schedule as a story)\n"
-            "  random [--seed N] [--iterations N | --time T] [--keep-going]\n"
+            "  random [--seed N] [--iterations N | --time T] [--keep-going] [--strategy S] [--depth D]\n"
             "                                 seeded random runs (T: 30, 30s, 5m, 2h; default 10000 runs)\n"
-            "  exhaustive [--max-runs N] [--keep-going]\n"
+            "  exhaustive [--max-runs N] [--keep-going] [--strategy S]\n"
             "                                 every schedule, depth first; prints how many ran\n"
+            "  --strategy por|fifo|random|pct|pos|auto overrides the target's (auto: random, PCT d=1..3\n"
+            "                                 and POS in turn; random only); --depth D: PCT's depth (3)\n"
             "  minimize FILE [-o OUT] [--max-runs N]\n"
             "                                 shrink a failing input that keeps failing the same way\n"
             "  check-determinism [FILE...] [--iterations N]\n"
@@ -26,7 +28,7 @@ static void usage(const fg_target *t, const char *prog, FILE *f)
             "\n"
             "  random and exhaustive save a failing input as DIR/crash-<hash>, DIR being\n"
             "  --crash-dir, $FUGUE_CRASH_DIR or corpus/%s (--no-save: don't). FUGUE_SEED sets\n"
-            "  the first seed. Exit status: 0 all passed, 1 a run failed, 2 usage or I/O error.\n",
+            "  the first seed, FUGUE_STRATEGY and FUGUE_DEPTH the strategy. Exit status: 0 all passed, 1 a run failed, 2 usage or I/O error.\n",
             prog, t->name, t->file, t->name);
 }
 
@@ -49,9 +51,8 @@ int fg_target_main(const fg_target *t, int argc, char **argv)
     if (!strcmp(cmd, "minimize"))
         return fg__minimize_main(t, prog, n, a);
     if (!strcmp(cmd, "info")) {
-        static const char *strategies[] = {"por", "fifo", "random"};
         printf("name: %s\nfile: %s\nstrategy: %s\nexpect: %s\nfind_within: %llu\n", t->name, t->file,
-               (unsigned)t->strategy < 3 ? strategies[t->strategy] : "?", fg_outcome_name(t->expect),
+               fg__strategy_name(t->strategy), fg_outcome_name(t->expect),
                (unsigned long long)t->find_within);
         return 0;
     }

@@ -16,10 +16,16 @@ int fg__random_main(const fg_target *t, const char *prog, int argc, char **argv)
         fprintf(stderr, "random: FUGUE_SEED=%s is not a number\n", env);
         return 2;
     }
+    struct fg__strat strat = FG__STRAT_TARGET;
+    if (!fg__strategy_env(&strat))
+        return 2;
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         bool ok = true;
-        if (!strcmp(a, "--seed"))
+        int took;
+        if ((took = fg__strategy_arg(&strat, a, v)) != 0)
+            ok = took > 0, i++;
+        else if (!strcmp(a, "--seed"))
             ok = fg__parse_u64(v, &seed, false), i++;
         else if (!strcmp(a, "--iterations"))
             ok = fg__parse_u64(v, &iterations, false), i++;
@@ -42,7 +48,7 @@ int fg__random_main(const fg_target *t, const char *prog, int argc, char **argv)
         iterations = 10000;
     fg_opts o = fg_target_opts(t);
     o.return_on_failure = true;
-    o.on_failure = fg__crash_save;
+    o.on_failure = fg__strategy_save;
     o.ud = &c;
     double start = fg__clock(), next_line = start + 1;
     uint64_t runs = 0, failures = 0;
@@ -63,6 +69,7 @@ int fg__random_main(const fg_target *t, const char *prog, int argc, char **argv)
             }
         }
         fg_result r;
+        fg__strategy_apply(&strat, &o, runs);
         int err = fg_run_seed(t->body, NULL, &o, s, &r);
         runs++;
         if (err < 0) {
@@ -72,8 +79,9 @@ int fg__random_main(const fg_target *t, const char *prog, int argc, char **argv)
         if (r.outcome != FG_PASS) {
             failures++;
             status = 1;
-            fprintf(stderr, "random: seed %llu failed (%s) at run %llu\n", (unsigned long long)s,
-                    fg_outcome_name(r.outcome), (unsigned long long)runs);
+            fprintf(stderr, "random: seed %llu failed (%s) at run %llu, strategy %s (depth %u)\n",
+                    (unsigned long long)s, fg_outcome_name(r.outcome), (unsigned long long)runs,
+                    fg__strategy_name(o.strategy), o.depth ? o.depth : 3);
             if (!keep_going)
                 break;
         }
