@@ -51,7 +51,7 @@ static uint64_t *k_of(fg_fn root)
     size_t h = ((uintptr_t)root >> 4) % KEST;
     if (kest[h].root != root) {
         kest[h].root = root;
-        kest[h].k = 64;   /* a first guess; grows with the longest run seen */
+        kest[h].k = 0;    /* unknown: the first run has no change points, then the longest run seen */
     }
     return &kest[h].k;
 }
@@ -75,7 +75,7 @@ void fg__prio_begin(fg_fn root)
     }
     uint64_t k = *k_of(root);
     for (int i = 0; i < FG_PCT_MAX_DEPTH - 1; i++) {
-        uint64_t v = rng && S->o.strategy == FG_PCT && i + 1u < S->o.depth ? 1 + fg__rng_u64() % k : 0;
+        uint64_t v = rng && k && S->o.strategy == FG_PCT && i + 1u < S->o.depth ? 1 + fg__rng_u64() % k : 0;
         S->cp[i] = (uint32_t)fg__param(4, v);
     }
 }

@@ -152,9 +152,10 @@ static int run(fg_fn root, void *arg, const fg_opts *o, fg_result *r)
         return fg__misuse("fg_run", -EINVAL, "no root function");
     if (o && o->stack_size > FG_STACK_MAX)
         return fg__misuse("fg_run", -EINVAL, "a stack of %zu bytes is more than FG_STACK_MAX", o->stack_size);
-    if (o && ((unsigned)o->strategy > FG_POS || o->depth > FG_PCT_MAX_DEPTH))
-        return fg__misuse("fg_run", -EINVAL, "unknown strategy %d or depth %u above FG_PCT_MAX_DEPTH",
-                          (int)o->strategy, o->depth);
+    if (o && (unsigned)o->strategy > FG_POS)
+        return fg__misuse("fg_run", -EINVAL, "unknown strategy %d", (int)o->strategy);
+    if (o && o->depth > FG_PCT_MAX_DEPTH)
+        return fg__misuse("fg_run", -EINVAL, "depth %u is above FG_PCT_MAX_DEPTH (%d)", o->depth, FG_PCT_MAX_DEPTH);
     S->o = o ? *o : defaults;
     if (!S->o.depth)
         S->o.depth = 3;
