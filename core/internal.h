@@ -233,6 +233,9 @@ bool fg__odo_next(struct odometer *o, size_t used);
 uint64_t fg__param(unsigned nbytes, uint64_t v);
 uint64_t fg__rng_u64(void);
 
+/* hint.c: a hand-off to t from the running task, for opts.on_feature */
+void fg__handoff(struct task *t);
+
 /* prio.c: PCT and POS */
 /* Reads the strategy tag at the input's front into `o`; *skip: its length. -EPROTO if unknown. */
 int fg__tag_read(const uint8_t *data, size_t len, fg_opts *o, size_t *skip);

@@ -90,5 +90,9 @@ int fg__random_main(const fg_target *t, const char *prog, int argc, char **argv)
     printf("random: %llu runs from seed %llu, %llu failure%s, %.0f runs/s\n", (unsigned long long)runs,
            (unsigned long long)seed, (unsigned long long)failures, failures == 1 ? "" : "s",
            dt > 0 ? (double)runs / dt : 0.0);
+    /* what the search never reached */
+    size_t never = fg_sometimes_report(stdout);
+    if (never)
+        printf("random: %zu fg_sometimes never true\n", never);
     return status;
 }

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -88,6 +89,9 @@ typedef struct fg_opts {
     void (*on_failure)(const fg_result *r, void *ud);     /* before the report ends: save the input */
     void *ud;
     unsigned depth;               /* FG_PCT's bug depth d, 1..FG_PCT_MAX_DEPTH (0: 3) */
+    /* Features of the run for a fuzzer, each a stable 64-bit hash seen as coverage (a set):
+     * hand-offs between tasks (waker's site, woken's site and call), fg_cover, fg_sometimes. */
+    void (*on_feature)(uint64_t feature, void *ud);
 } fg_opts;
 
 #define FG_STACK_DEFAULT ((size_t)256 * 1024)
@@ -186,6 +190,19 @@ FG_API void fg_rand_bytes(void *buf, size_t n);
 #define FG_TAG_VERSION 1
 #define FG_TAG_LEN 5
 FG_API size_t fg_strategy_tag(fg_strategy s, unsigned depth, uint8_t out[FG_TAG_LEN]);
+
+/* ---- hints for the search ------------------------------------------------------ */
+
+/* Each new (id, bucket of value) is new coverage to a fuzzer: a gradient it can climb
+ * (buckets: 0, 1, 2, 3, 4-7, 8-15, ...). */
+#define fg_cover(id, value) fg_cover_((uint64_t)(id), (uint64_t)(value))
+FG_API void fg_cover_(uint64_t id, uint64_t value);
+/* A property some run should make true (Antithesis' "sometimes"): true is new coverage,
+ * and the random and fuzzing summaries list each one never true. Returns cond. */
+#define fg_sometimes(cond, msg) fg_sometimes_(!!(cond), (msg), __FILE__, __LINE__)
+FG_API bool fg_sometimes_(bool cond, const char *msg, const char *file, int line);
+/* Prints each fg_sometimes of this process never true yet to f (NULL: none); returns how many. */
+FG_API size_t fg_sometimes_report(FILE *f);
 
 /* ---- failure ------------------------------------------------------------------ */
 
