@@ -1,4 +1,4 @@
-/* Planted bug: a lost update. Workers add to a shared counter; on one rare
+/* Planted bug (bug depth 2): a lost update. Workers add to a shared counter; on one rare
  * path a worker yields between reading the counter and writing it back, and
  * if another worker's add lands in that window, an increment is lost. */
 #include <fugue.h>
