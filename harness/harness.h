@@ -33,7 +33,7 @@ int fg__fb_mode(void);
 /* A strategy override (strategy.c): kind is an fg_strategy, FG__AUTO, or -1 for the target's own. */
 #define FG__AUTO 5
 struct fg__strat { int kind; unsigned depth; };
-#define FG__STRAT_TARGET ((struct fg__strat){.kind = -1})
+#define FG__STRAT_TARGET {.kind = -1}
 /* --strategy NAME / --depth D: 1 when taken (with its value), 0 when not ours, -1 when bad. */
 int fg__strategy_arg(struct fg__strat *s, const char *a, const char *v);
 /* FUGUE_STRATEGY and FUGUE_DEPTH; false (with a message) when they name none. */

@@ -36,7 +36,7 @@ static void two_lockers(void *arg)
 {
     (void)arg;
     m = fg_mutex_new();
-    int a = fg_spawn(locker, NULL), b = fg_spawn(locker, NULL);
+    int a = fg_spawn(locker, NULL, .name = "a"), b = fg_spawn(locker, NULL, .name = "b");
     fg_join(a, FG_FOREVER);
     fg_join(b, FG_FOREVER);
 }

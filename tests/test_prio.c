@@ -141,7 +141,7 @@ static void chain_root(void *arg)
 {
     (void)arg;
     stage = 0;
-    int a = fg_spawn(chain, (void *)0), b = fg_spawn(chain, (void *)1);
+    int a = fg_spawn(chain, (void *)0, .name = "a"), b = fg_spawn(chain, (void *)1, .name = "b");
     fg_join(a, FG_FOREVER);
     fg_join(b, FG_FOREVER);
 }
