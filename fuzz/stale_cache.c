@@ -16,6 +16,7 @@ static void reader(void *arg)
         if (!cached) {
             int v = db;
             fg_yield();   /* the round trip to the database */
+            fg_sometimes(v != db, "a reader holds a value the writer has replaced");   /* the bug's window */
             cache = v;
             cached = true;
         }

@@ -232,3 +232,16 @@ Test(harness, strategy_override_saves_a_tagged_input, .init = make_tmp, .fini = 
     cr_expect(strstr(out, "PCT and POS sample schedules"), "%s", out);
     cr_expect_eq(sh_status(out, sizeof out, "'%s/lock_order' exhaustive --strategy random --no-save", bin()), 1);
 }
+
+/* random's summary names each fg_sometimes never true, and only those. */
+Test(harness, random_lists_sometimes_never_true)
+{
+    static char out[1 << 16];
+    const char *hint = "sometimes never true: a reader holds a value the writer has replaced";
+    int st = sh_status(out, sizeof out, "'%s/stale_cache' random --iterations 1 --seed 1 --no-save", bin());
+    cr_expect_eq(st, 0, "%s", out);
+    cr_expect(strstr(out, hint) && strstr(out, "random: 1 fg_sometimes never true"), "%s", out);
+    st = sh_status(out, sizeof out, "'%s/stale_cache' random --iterations 2000 --keep-going --no-save 2>/dev/null", bin());
+    cr_expect_eq(st, 1, "%s", out);
+    cr_expect(!strstr(out, hint), "reached once the bug's window was: %s", out);
+}
