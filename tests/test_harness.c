@@ -241,7 +241,7 @@ Test(harness, random_lists_sometimes_never_true)
     int st = sh_status(out, sizeof out, "'%s/stale_cache' random --iterations 1 --seed 1 --no-save", bin());
     cr_expect_eq(st, 0, "%s", out);
     cr_expect(strstr(out, hint) && strstr(out, "random: 1 fg_sometimes never true"), "%s", out);
-    st = sh_status(out, sizeof out, "'%s/stale_cache' random --iterations 2000 --keep-going --no-save 2>/dev/null", bin());
+    st = sh_status(out, sizeof out, "('%s/stale_cache' random --iterations 2000 --keep-going --no-save 2>/dev/null)", bin());
     cr_expect_eq(st, 1, "%s", out);
     cr_expect(!strstr(out, hint), "reached once the bug's window was: %s", out);
 }
