@@ -79,9 +79,9 @@ int fg__random_main(const fg_target *t, const char *prog, int argc, char **argv)
         if (r.outcome != FG_PASS) {
             failures++;
             status = 1;
-            fprintf(stderr, "random: seed %llu failed (%s) at run %llu, strategy %s (depth %u)\n",
-                    (unsigned long long)s, fg_outcome_name(r.outcome), (unsigned long long)runs,
-                    fg__strategy_name(o.strategy), o.depth ? o.depth : 3);
+            fprintf(stderr, "random: seed %llu failed (%s) at run %llu, strategy %s", (unsigned long long)s,
+                    fg_outcome_name(r.outcome), (unsigned long long)runs, fg__strategy_name(o.strategy));
+            fprintf(stderr, o.strategy == FG_PCT ? " (depth %u)\n" : "\n", o.depth ? o.depth : 3);
             if (!keep_going)
                 break;
         }
