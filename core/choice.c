@@ -134,6 +134,21 @@ uint64_t fg__raw(unsigned nbytes)
     return v;
 }
 
+uint64_t fg__rng_u64(void)
+{
+    return rng_next();
+}
+
+uint64_t fg__param(unsigned nbytes, uint64_t v)
+{
+    if (S->src == SRC_RNG)
+        record(v, nbytes);
+    else
+        v = next(nbytes, 0);
+    S->hash = fg__mix(S->hash, v);
+    return v;
+}
+
 bool fg_rand_bool(void)
 {
     return fg_choose(2);

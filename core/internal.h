@@ -97,6 +97,8 @@ struct task {
     void *wait_data;               /* for the primitive it waits on */
     const char *call, *file;       /* where it blocked, for reports and the trace */
     int line;
+    uint32_t prio;                 /* PCT/POS (prio.c) */
+    bool prio_set, prio_drawn;
 #ifdef FG_ASAN
     void *fake_stack;
 #endif
@@ -113,6 +115,7 @@ struct steprec { fg_time time; int task; const char *call, *file; int line; };
 #define LAST_STEPS 16
 
 enum { SRC_BYTES, SRC_RNG, SRC_ODOMETER };
+#define FG_PRIO_SLOTS 16           /* tasks whose first priority is in the header */
 
 struct sim {
     fg_opts o;
@@ -140,6 +143,10 @@ struct sim {
     size_t rec_len, rec_cap;
     struct odometer *odo;
     size_t odo_pos;
+    /* PCT/POS parameters (prio.c) */
+    uint8_t prio0[FG_PRIO_SLOTS];
+    uint32_t cp[FG_PCT_MAX_DEPTH - 1];
+    uint64_t prio_steps;           /* PCT: steps with more than one ready task */
     /* groups, by first use */
     const char **groups;
     int ngroups, groups_cap;
@@ -228,6 +235,20 @@ struct odometer *fg__odo_new(void);
 void fg__odo_free(struct odometer *o);
 /* Moves to the next sequence of choices; false when the tree is done. */
 bool fg__odo_next(struct odometer *o, size_t used);
+/* A header parameter of nbytes: read raw from the input, or in rng mode `v` recorded. */
+uint64_t fg__param(unsigned nbytes, uint64_t v);
+uint64_t fg__rng_u64(void);
+
+/* hint.c: a hand-off to t from the running task, for opts.on_feature */
+void fg__handoff(struct task *t);
+
+/* prio.c: PCT and POS */
+/* Reads the strategy tag at the input's front into `o`; *skip: its length. -EPROTO if unknown. */
+int fg__tag_read(const uint8_t *data, size_t len, fg_opts *o, size_t *skip);
+void fg__prio_begin(fg_fn root);
+void fg__prio_end(fg_fn root);
+/* The index in the ready ring of the task to run next. */
+uint32_t fg__prio_pick(void);
 
 /* trace.c */
 static inline uint64_t fg__mix(uint64_t h, uint64_t x)

@@ -105,6 +105,8 @@ static struct task *pick(void)
             uint32_t i = 0;
             if (S->o.strategy == FG_RANDOM && S->rq_len > 1)
                 i = (uint32_t)fg_choose(S->rq_len);
+            else if (S->o.strategy > FG_RANDOM)
+                i = fg__prio_pick();
             return take(i);
         }
         if (S->idle_head && run_idle())
@@ -204,8 +206,9 @@ void fg__schedule(void)
 {
     struct task *self = S->cur;
     struct task *next;
-    /* the common case without a call: a task is ready and the strategy takes the first */
-    if (FG_LIKELY(S->rq_len == 1 || (S->rq_len && S->o.strategy != FG_RANDOM)))
+    /* the common case without a call: a task is ready and the strategy takes the first
+     * (PCT and POS look at every pick: they draw and update priorities) */
+    if (FG_LIKELY(S->rq_len && (S->o.strategy < FG_RANDOM || (S->rq_len == 1 && S->o.strategy == FG_RANDOM))))
         next = take(0);
     else
         next = pick();

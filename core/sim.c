@@ -162,7 +162,13 @@ static int run(fg_fn root, void *arg, const fg_opts *o, fg_result *r)
         return fg__misuse("fg_run", -EINVAL, "no root function");
     if (o && o->stack_size > FG_STACK_MAX)
         return fg__misuse("fg_run", -EINVAL, "a stack of %zu bytes is more than FG_STACK_MAX", o->stack_size);
+    if (o && (unsigned)o->strategy > FG_POS)
+        return fg__misuse("fg_run", -EINVAL, "unknown strategy %d", (int)o->strategy);
+    if (o && o->depth > FG_PCT_MAX_DEPTH)
+        return fg__misuse("fg_run", -EINVAL, "depth %u is above FG_PCT_MAX_DEPTH (%d)", o->depth, FG_PCT_MAX_DEPTH);
     S->o = o ? *o : defaults;
+    if (!S->o.depth)
+        S->o.depth = 3;
     if (!S->o.stack_size)
         S->o.stack_size = FG_STACK_DEFAULT;
     if (!S->o.max_steps)
@@ -187,9 +193,11 @@ static int run(fg_fn root, void *arg, const fg_opts *o, fg_result *r)
     memset(S->last, 0, sizeof S->last);
     fg__signals_install();
     S->active = true;
+    fg__prio_begin(root);
     int err = fg__spawn(root, arg, S->o.name ? S->o.name : "main", fg__group("main"), true, 0);
     if (err >= 0)
         fg__sched_run();
+    fg__prio_end(root);
     fg__result(r);
     fg__tasks_release();
     fg__end_hooks();
@@ -219,6 +227,17 @@ int fg_run_bytes(fg_fn root, void *arg, const fg_opts *o, const uint8_t *data, s
     S->in = data;
     S->in_len = data ? len : 0;
     S->in_pos = 0;
+    if (S->in_len >= 2 && data[0] == FG_TAG0 && !S->active) {
+        /* a tagged input names its own strategy (prio.c) */
+        fg_opts tagged = o ? *o : defaults;
+        int err = fg__tag_read(data, len, &tagged, &S->in_pos);
+        if (err < 0) {
+            memset(r, 0, sizeof *r);
+            r->report = "";
+            return err;
+        }
+        return run(root, arg, &tagged, r);
+    }
     return run(root, arg, o, r);
 }
 
@@ -237,6 +256,9 @@ int fg_explore(fg_fn root, void *arg, const fg_opts *o, uint64_t max_runs,
 {
     if (busy("fg_explore"))
         return -EBUSY;
+    if (o && (o->strategy == FG_PCT || o->strategy == FG_POS))
+        return fg__misuse("fg_explore", -EINVAL, "PCT and POS sample schedules at random; exhaustive "
+                          "exploration enumerates them: use FG_POR, FG_RANDOM or FG_FIFO");
     fg_explore_stats local = {0};
     if (!st)
         st = &local;

@@ -258,6 +258,8 @@ void fg__wake(struct task *t, int result)
     if (t->state != T_BLOCKED)
         return;
     t->result = result;
+    if (FG_UNLIKELY(S->o.on_feature != NULL))
+        fg__handoff(t);
     if (t->timer.armed)
         fg__timer_cancel(&S->wheel, &t->timer);
     if (t->wq)

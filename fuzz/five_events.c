@@ -1,4 +1,4 @@
-/* Planted bug: three_events two stages deeper. The failure needs A (a task's
+/* Planted bug (bug depth 4): three_events two stages deeper. The failure needs A (a task's
  * ninth step) before B's check, B's check before C's, C's before D's and D's
  * before E's, while two noise tasks keep the scheduler busy. Each stage is new
  * coverage a fuzzer can build on, while chance pays for every stage again.

@@ -1,4 +1,4 @@
-/* Planted bug: a deadlock from lock-order inversion. The mover takes A then
+/* Planted bug (bug depth 2): a deadlock from lock-order inversion. The mover takes A then
  * B; the auditor usually does too, but on a rare path (a user-level random
  * choice) takes B then A. Only when that path overlaps the mover's critical
  * section in time do both wait forever. */

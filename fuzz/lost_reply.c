@@ -1,4 +1,4 @@
-/* Planted bug: a request/response protocol without idempotence. A client
+/* Planted bug (bug depth 1): a request/response protocol without idempotence. A client
  * asks a bank to deposit 1, three times, resending a request whose reply does
  * not come within 200 ms. The bank applies every request it receives, so when
  * a reply (not a request) is lost, the resent request is applied twice and

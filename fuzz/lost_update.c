@@ -1,6 +1,8 @@
-/* Planted bug: a lost update. Workers add to a shared counter; on one rare
+/* Planted bug (bug depth 3): a lost update. Workers add to a shared counter; on one rare
  * path a worker yields between reading the counter and writing it back, and
- * if another worker's add lands in that window, an increment is lost. */
+ * if another worker's add lands in that window, an increment is lost. Depth 3:
+ * worker 2 reads after the others' ninth add, worker 1's last add comes after that
+ * read, and before worker 2's write (PCT needs d=3: 0 of 31 trials found it at d=2). */
 #include <fugue.h>
 #include <fugue/target.h>
 

@@ -1,4 +1,4 @@
-/* Planted bug: three events in one order out of many. The failure needs A (a
+/* Planted bug (bug depth 2): three events in one order out of many. The failure needs A (a
  * task's seventh... eleventh step) before B's check, and B's check before C's,
  * while two noise tasks keep the scheduler busy: rare by chance, but each
  * event is new coverage a fuzzer can build on. */

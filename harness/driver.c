@@ -19,9 +19,9 @@ static const struct command {
 } commands[] = {
     {"replay", fg__replay_main, "[--trace] FILE|DIR... | --hex HEX",
      "run inputs; print each outcome and trace hash (--trace: the schedule as a story)"},
-    {"random", fg__random_main, "[--seed N] [--iterations N | --time T] [--keep-going] [--quiet]",
+    {"random", fg__random_main, "[--seed N] [--iterations N | --time T] [--keep-going] [--quiet] [--strategy S] [--depth D]",
      "seeded random runs (T: 30, 30s, 5m, 2h; default 10000 runs)"},
-    {"exhaustive", fg__exhaustive_main, "[--max-runs N] [--keep-going]",
+    {"exhaustive", fg__exhaustive_main, "[--max-runs N] [--keep-going] [--strategy S]",
      "every schedule, depth first; prints how many ran"},
     {"minimize", fg__minimize_main, "FILE [-o OUT] [--max-runs N]",
      "shrink a failing input that keeps failing the same way"},
@@ -40,14 +40,10 @@ static void usage(const fg_target *t, const char *prog, FILE *f)
             "\n"
             "  COMMAND --help describes one command. random and exhaustive save a failing input as\n"
             "  DIR/crash-<hash>, DIR being --crash-dir, $FUGUE_CRASH_DIR or corpus/%s (--no-save: don't).\n"
+            "  --strategy por|fifo|random|pct|pos|auto overrides the target's (auto: random, PCT d=1..3 and\n"
+            "  POS in turn; random only); --depth D: PCT's depth (3). FUGUE_STRATEGY and FUGUE_DEPTH do the same.\n"
             "  FUGUE_SEED sets the first seed. Exit status: 0 all passed, 1 a run failed, 2 usage or I/O error.\n",
             t->name);
-}
-
-static const char *strategy_name(fg_strategy s)
-{
-    static const char *names[] = {"por", "fifo", "random"};
-    return (unsigned)s < 3 ? names[s] : "?";
 }
 
 static int info_main(const fg_target *t, const char *prog, int argc, char **argv)
@@ -58,7 +54,7 @@ static int info_main(const fg_target *t, const char *prog, int argc, char **argv
         return 2;
     }
     printf("name: %s\nfile: %s\nstrategy: %s\nexpect: %s\nfind_within: %llu\n", t->name, fg__target_file(t),
-           strategy_name(t->strategy), fg_outcome_name(t->expect), (unsigned long long)t->find_within);
+           fg__strategy_name(t->strategy), fg_outcome_name(t->expect), (unsigned long long)t->find_within);
     return 0;
 }
 
@@ -77,7 +73,7 @@ void fg__list_targets(FILE *f)
 {
     fprintf(f, "%-14s %-22s %-9s %s\n", "target", "file", "strategy", "planted bug");
     for (const fg_target *t = fg_targets(); t; t = t->next) {
-        fprintf(f, "%-14s %-22s %-9s ", t->name, fg__target_file(t), strategy_name(t->strategy));
+        fprintf(f, "%-14s %-22s %-9s ", t->name, fg__target_file(t), fg__strategy_name(t->strategy));
         if (t->expect == FG_PASS)
             fprintf(f, "no\n");
         else

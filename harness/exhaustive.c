@@ -24,10 +24,14 @@ int fg__exhaustive_main(const fg_target *t, const char *prog, int argc, char **a
     snprintf(run, sizeof run, "%s replay", prog);
     struct fg__crash c = {.t = t, .driver = run, .dir = fg__crash_dir(t, dirbuf, sizeof dirbuf)};
     struct exh e = {0};
+    struct fg__strat strat = FG__STRAT_TARGET;
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         bool ok = true;
-        if (!strcmp(a, "--max-runs"))
+        int took;
+        if ((took = fg__strategy_arg(&strat, a, v)) != 0)
+            ok = took > 0 && strat.kind != FG__AUTO, i++;
+        else if (!strcmp(a, "--max-runs"))
             ok = fg__parse_u64(v, &max_runs, false), i++;
         else if (!strcmp(a, "--crash-dir"))
             ok = v != NULL, c.dir = v, i++;
@@ -44,7 +48,8 @@ int fg__exhaustive_main(const fg_target *t, const char *prog, int argc, char **a
     }
     fg_opts o = fg_target_opts(t);
     o.return_on_failure = true;
-    o.on_failure = fg__crash_save;
+    fg__strategy_apply(&strat, &o, 0);
+    o.on_failure = fg__strategy_save;
     o.ud = &c;
     fg_explore_stats st;
     double start = fg__clock();

@@ -4,9 +4,12 @@
  * site, how far it had come, in log buckets), and how far a task got before
  * the others started. An input where one task got further before another
  * reached a site is new coverage, which gives the fuzzer a gradient toward
- * orders that chance rarely produces. */
+ * orders that chance rarely produces. The core adds conflict features: each
+ * hand-off on a fugue object as (waker's site, woken's site and call), with
+ * and without the task ids, and the user's fg_cover/fg_sometimes hints. */
 #include "harness.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 uint8_t *fg__fb_counters;
@@ -49,6 +52,15 @@ static void bump(uint64_t feature)
     fg__fb_counters[i] = (uint8_t)(c + (c != 255));
 }
 
+/* A feature of the run (opts.on_feature: hand-offs, fg_cover, fg_sometimes): a set,
+ * so its counter is set once, never counted up. */
+void fg__fb_feature(uint64_t feature, void *ud)
+{
+    (void)ud;
+    size_t i = (size_t)mix(feature ^ 0x5bd1e995u) & (fg__fb_size - 1);
+    fg__fb_counters[i] |= 1;
+}
+
 void fg__fb_step(const fg_step *s, void *ud)
 {
     (void)ud;
@@ -76,4 +88,16 @@ void fg__fb_step(const fg_step *s, void *ud)
     last[k].steps++;
     /* how far this task got while others had not started yet: rewards starving a task */
     bump(self ^ ((uint64_t)(uint32_t)started << 48 | bucket(last[k].steps) << 2 | 3));
+}
+
+int fg__fb_mode(void)
+{
+    const char *v = getenv("FUGUE_FEEDBACK");
+    if (v && !strcmp(v, "0"))
+        return 0;
+    if (v && !strcmp(v, "steps"))
+        return FG__FB_STEPS;
+    if (v && !strcmp(v, "conflicts"))
+        return FG__FB_CONFLICTS;
+    return FG__FB_STEPS | FG__FB_CONFLICTS;
 }

@@ -9,6 +9,7 @@ static struct fg__crash crash;
 static int print_hash = -1;
 static char driver[4096];
 static uint64_t runs;   /* inputs this process ran: runs-to-bug for the figures */
+uint64_t fg__fuzz_max_steps;   /* the longest run so far: where the mutator puts change points */
 
 static void on_failure(const fg_result *r, void *ud)
 {
@@ -41,12 +42,19 @@ uint64_t fg_target_fuzz_one(const fg_target *t, const uint8_t *data, size_t len)
     fg_opts o = fg_target_opts(t);
     o.on_failure = on_failure;
     o.ud = &crash;
-    if (fg__fb_size) {
+    static int fb = -1;
+    if (fb < 0)
+        fb = fg__fb_mode();
+    if (fg__fb_size && (fb & FG__FB_STEPS)) {
         fg__fb_reset();
         o.on_step = fg__fb_step;
     }
+    if (fg__fb_size && (fb & FG__FB_CONFLICTS))
+        o.on_feature = fg__fb_feature;
     fg_result r;
     fg_run_bytes(t->body, NULL, &o, data, len, &r);
+    if (r.steps > fg__fuzz_max_steps)
+        fg__fuzz_max_steps = r.steps;
     if (print_hash)
         fprintf(stderr, "fugue: %s: %s hash %016llx\n", t->name, fg_outcome_name(r.outcome),
                 (unsigned long long)r.hash);

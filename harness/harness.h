@@ -33,6 +33,27 @@ extern uint8_t *fg__fb_counters;
 extern size_t fg__fb_size;     /* a power of two, 0: off */
 void fg__fb_step(const fg_step *s, void *ud);
 void fg__fb_reset(void);
+/* opts.on_feature: hand-offs and hints set one counter each. */
+void fg__fb_feature(uint64_t feature, void *ud);
+/* FUGUE_FEEDBACK: 0 none, steps (step pairs only), conflicts (hand-offs and hints only), else both. */
+enum { FG__FB_STEPS = 1, FG__FB_CONFLICTS = 2 };
+int fg__fb_mode(void);
+
+/* A strategy override (strategy.c): kind is an fg_strategy, FG__AUTO, or -1 for the target's own. */
+#define FG__AUTO 5
+struct fg__strat { int kind; unsigned depth; };
+#define FG__STRAT_TARGET {.kind = -1}
+/* --strategy NAME / --depth D: 1 when taken (with its value), 0 when not ours, -1 when bad. */
+int fg__strategy_arg(struct fg__strat *s, const char *a, const char *v);
+/* FUGUE_STRATEGY and FUGUE_DEPTH; false (with a message) when they name none. */
+bool fg__strategy_env(struct fg__strat *s);
+/* Sets o's strategy for run number `run` (auto rotates), and the tag saved inputs get. */
+void fg__strategy_apply(const struct fg__strat *s, fg_opts *o, uint64_t run);
+/* fg__crash_save, with the strategy tag in front when an override applies. */
+void fg__strategy_save(const fg_result *r, void *ud);
+const char *fg__strategy_name(int kind);
+
+extern uint64_t fg__fuzz_max_steps;   /* fuzz_one.c: the longest run so far */
 
 /* Prints one step as a line of the story --trace tells. */
 void fg__trace_print(const fg_step *s, void *ud);

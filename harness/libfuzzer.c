@@ -8,6 +8,8 @@
 __attribute__((used, section("__libfuzzer_extra_counters"))) static uint8_t extra[1 << 12];
 
 static const fg_target *target;
+static struct fg__strat forced = FG__STRAT_TARGET;   /* FUGUE_STRATEGY: mutated inputs carry its tag */
+static unsigned header_every = 4;   /* PCT/POS: one mutation in N edits the header; 0: never */
 static unsigned random_tail = 8;   /* one mutation in N keeps a prefix and randomizes the rest; 0: never */
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -33,6 +35,13 @@ static void default_flags(int *argc, char ***argv)
     *argv = args;
 }
 
+static void sometimes_summary(void)
+{
+    size_t n = fg_sometimes_report(stderr);
+    if (n)
+        fprintf(stderr, "fugue: %zu fg_sometimes never true in this run of the fuzzer\n", n);
+}
+
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     default_flags(argc, argv);
@@ -45,6 +54,12 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     const char *rt = getenv("FUGUE_RANDOM_TAIL");
     if (rt && *rt)
         random_tail = (unsigned)strtoul(rt, NULL, 10);
+    if (!fg__strategy_env(&forced))
+        exit(2);
+    const char *he = getenv("FUGUE_HEADER_MUTATIONS");
+    if (he && *he)
+        header_every = (unsigned)strtoul(he, NULL, 10);
+    atexit(sometimes_summary);
     const char *fb = getenv("FUGUE_FEEDBACK");
     if (!fb || strcmp(fb, "0")) {
         fg__fb_counters = extra;
@@ -59,10 +74,86 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     return 0;
 }
 
+#define HDR_PRIOS 16
+#define HDR_LEN (HDR_PRIOS + 4 * (FG_PCT_MAX_DEPTH - 1))
+
+/* Structured mutation of the PCT/POS header (docs/choice-stream.md): move a
+ * change point a little or anywhere in the longest run seen, swap two tasks'
+ * ranks, or re-draw one. Returns the new size. */
+static size_t mutate_header(uint8_t *data, size_t size, size_t max_size, size_t at, unsigned depth, uint64_t x)
+{
+    if (max_size < at + HDR_LEN)
+        return size;
+    if (size < at + HDR_LEN) {
+        memset(data + size, 0, at + HDR_LEN - size);
+        size = at + HDR_LEN;
+    }
+    uint8_t *h = data + at;
+    unsigned what = (unsigned)(x % 4), cps = depth > 1 ? depth - 1 : 0;
+    x /= 4;
+    if (what < 2 && cps) {
+        uint8_t *p = h + HDR_PRIOS + 4 * (x % cps);
+        uint32_t cp = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+        uint64_t k = fg__fuzz_max_steps ? fg__fuzz_max_steps : 64;
+        x /= cps;
+        if (what == 0)
+            cp = (uint32_t)(1 + x % k);
+        else
+            cp += (x & 1) ? (uint32_t)(1 + (x >> 1) % 8) : (uint32_t)-(1 + (x >> 1) % 8);
+        for (int i = 0; i < 4; i++)
+            p[i] = (uint8_t)(cp >> (8 * i));
+    } else if (what == 2) {
+        size_t a = x % 8, b = (x / 8) % 8;
+        uint8_t t = h[a];
+        h[a] = h[b];
+        h[b] = t;
+    } else {
+        h[x % HDR_PRIOS] = (uint8_t)(x >> 8);
+    }
+    return size;
+}
+
+static bool tagged(const uint8_t *d, size_t n)
+{
+    return n >= FG_TAG_LEN && d[0] == FG_TAG0 && d[1] == FG_TAG1 && d[2] == FG_TAG_VERSION && d[3] <= FG_POS;
+}
+
+/* Under FUGUE_STRATEGY every mutated input starts with its tag, so a crash
+ * libFuzzer saves replays in the driver with no flag. */
+static size_t force_tag(uint8_t *data, size_t size, size_t max_size, unsigned seed)
+{
+    if (forced.kind < 0 && !forced.depth)
+        return size;
+    if (tagged(data, size) || max_size < FG_TAG_LEN)
+        return size;
+    fg_opts o = fg_target_opts(target);
+    fg__strategy_apply(&forced, &o, seed);
+    size_t keep = size + FG_TAG_LEN <= max_size ? size : max_size - FG_TAG_LEN;
+    memmove(data + FG_TAG_LEN, data, keep);
+    fg_strategy_tag(o.strategy, o.depth, data);
+    return keep + FG_TAG_LEN;
+}
+
+static size_t mutate(uint8_t *data, size_t size, size_t max_size, unsigned int seed);
+
+size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size, unsigned int seed)
+{
+    size = force_tag(data, size, max_size, seed);
+    size_t at = tagged(data, size) ? FG_TAG_LEN : 0;
+    fg_strategy s = at ? (fg_strategy)data[3] : target->strategy;
+    unsigned depth = at ? data[4] : target->depth;
+    if ((s == FG_PCT || s == FG_POS) && header_every && seed % header_every == 1)
+        return mutate_header(data, size, max_size, at, s == FG_PCT ? (depth ? depth : 3) : 0,
+                             (uint64_t)seed * 0x9e3779b97f4a7c15ull >> 7);
+    size_t n = mutate(data, size, max_size, seed);
+    /* libFuzzer's byte mutations may break the tag: put it back */
+    return at && !tagged(data, n) ? force_tag(data, n, max_size, seed) : n;
+}
+
 /* Some mutations keep a prefix of a corpus input (a schedule that got
  * somewhere) and make the rest of the run uniformly random: random mode's
  * strength, started from the fuzzer's progress. The others are libFuzzer's. */
-size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size, unsigned int seed)
+static size_t mutate(uint8_t *data, size_t size, size_t max_size, unsigned int seed)
 {
     uint64_t x = (uint64_t)seed * 0x9e3779b97f4a7c15ull + 1;
     if (!random_tail || seed % random_tail || !max_size)

@@ -25,6 +25,8 @@ struct rnd {
     bool keep_going, quiet;
     double start;
     struct fg__crash c;
+    struct fg__strat strat;   /* --strategy/--depth/FUGUE_STRATEGY, or the target's own */
+    const fg_opts *o;         /* the options of the run under way */
     struct progress *p;
 };
 
@@ -33,10 +35,17 @@ static void on_failure(const fg_result *r, void *ud)
     struct rnd *x = ud;
     x->p->failures++;
     x->p->reported = true;
-    fprintf(stderr, "random: seed %llu failed (%s) at run %llu   reproduce: %s random --seed %llu --iterations 1\n",
+    /* an override is part of the command; auto's pick and PCT's step estimate depend on the
+     * runs before this one, so for them the saved file is the exact reproduction */
+    char how[64] = "";
+    if (x->strat.kind >= 0 && x->o->strategy == FG_PCT)
+        snprintf(how, sizeof how, " --strategy pct --depth %u", x->o->depth ? x->o->depth : 3);
+    else if (x->strat.kind >= 0)
+        snprintf(how, sizeof how, " --strategy %s", fg__strategy_name(x->o->strategy));
+    fprintf(stderr, "random: seed %llu failed (%s) at run %llu, strategy %s   reproduce: %s random --seed %llu --iterations 1%s\n",
             (unsigned long long)x->p->seed, fg_outcome_name(r->outcome), (unsigned long long)x->p->runs + 1,
-            x->prog, (unsigned long long)x->p->seed);
-    fg__crash_save(r, &x->c);
+            fg__strategy_name(x->o->strategy), x->prog, (unsigned long long)x->p->seed, how);
+    fg__strategy_save(r, &x->c);
 }
 
 /* A status line every ~10 s: in place on a terminal, plain lines elsewhere. */
@@ -59,6 +68,7 @@ static int run_seeds(struct rnd *x)
     o.return_on_failure = true;
     o.on_failure = on_failure;
     o.ud = x;
+    x->o = &o;
     struct progress *p = x->p;
     double next_line = x->start + 10;
     bool shown = false;
@@ -78,6 +88,7 @@ static int run_seeds(struct rnd *x)
             }
         }
         fg_result r;
+        fg__strategy_apply(&x->strat, &o, p->runs);
         p->reported = false;
         p->in_run = true;
         int err = fg_run_seed(x->t->body, NULL, &o, p->seed, &r);
@@ -97,6 +108,10 @@ static int run_seeds(struct rnd *x)
     }
     if (shown && isatty(2) && !x->quiet)
         fputc('\n', stderr);
+    /* what the search never reached (in this process: a crash restarts the count) */
+    size_t never = fg_sometimes_report(stdout);
+    if (never)
+        printf("random: %zu fg_sometimes never true\n", never);
     return status_code;
 }
 
@@ -112,12 +127,17 @@ int fg__random_main(const fg_target *t, const char *prog, int argc, char **argv)
         fprintf(stderr, "random: FUGUE_SEED=%s is not a number\n", env);
         return 2;
     }
+    x.strat = (struct fg__strat)FG__STRAT_TARGET;
+    if (!fg__strategy_env(&x.strat))
+        return 2;
     /* one option a line: a new one is one more `else if` */
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        int at = i;
+        int at = i, took;
         bool ok = true;
-        if (!strcmp(a, "--seed"))
+        if ((took = fg__strategy_arg(&x.strat, a, v)) != 0)
+            ok = took > 0, i++;
+        else if (!strcmp(a, "--seed"))
             ok = fg__parse_u64(v, &x.first_seed, false), i++;
         else if (!strcmp(a, "--iterations"))
             ok = fg__parse_u64(v, &x.iterations, false) && x.iterations > 0, have_iterations = true, i++;
@@ -156,8 +176,11 @@ int fg__random_main(const fg_target *t, const char *prog, int argc, char **argv)
             status_code = run_seeds(&x);
             break;
         }
-        if (pid == 0)
-            _exit(run_seeds(&x));
+        if (pid == 0) {
+            int rc = run_seeds(&x);
+            fflush(NULL);   /* _exit flushes nothing, and a pipe's stdout is buffered */
+            _exit(rc);
+        }
         int st;
         while (waitpid(pid, &st, 0) < 0)
             ;

@@ -34,6 +34,7 @@ fg_opts fg_target_opts(const fg_target *t)
 {
     return (fg_opts){
         .strategy = t->strategy,
+        .depth = t->depth,
         .stack_size = t->stack_size,
         .max_steps = t->max_steps,
         .max_time = t->max_time,

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -47,7 +48,10 @@ typedef enum fg_strategy {
     FG_POR = 0,   /* only the order of dependent operations is a choice (default) */
     FG_FIFO,      /* no choices: the natural schedule */
     FG_RANDOM,    /* any ready task may run next */
+    FG_PCT,       /* priorities and depth-1 change points (Burckhardt et al.); see docs/choice-stream.md */
+    FG_POS,       /* partial-order sampling: a fresh random priority per operation (Yuan et al.) */
 } fg_strategy;
+#define FG_PCT_MAX_DEPTH 8
 
 typedef enum fg_outcome {
     FG_PASS = 0,
@@ -84,6 +88,10 @@ typedef struct fg_opts {
     void (*on_step)(const fg_step *s, void *ud);          /* the trace as it happens */
     void (*on_failure)(const fg_result *r, void *ud);     /* before the report ends: save the input */
     void *ud;
+    unsigned depth;               /* FG_PCT's bug depth d, 1..FG_PCT_MAX_DEPTH (0: 3) */
+    /* Features of the run for a fuzzer, each a stable 64-bit hash seen as coverage (a set):
+     * hand-offs between tasks (waker's site, woken's site and call), fg_cover, fg_sometimes. */
+    void (*on_feature)(uint64_t feature, void *ud);
 } fg_opts;
 
 #define FG_STACK_DEFAULT ((size_t)256 * 1024)
@@ -180,6 +188,28 @@ FG_API int64_t fg_rand_range(int64_t lo, int64_t hi);
 /* True with probability num/den (0 when the input is exhausted, unless num >= den). */
 FG_API bool fg_rand_chance(uint32_t num, uint32_t den);
 FG_API void fg_rand_bytes(void *buf, size_t n);
+
+/* An input may start with a strategy tag, fe 5c VERSION STRATEGY DEPTH, which overrides the
+ * options' strategy and depth (a saved run of `random --strategy auto` replays with no flag).
+ * An unknown version is refused with -EPROTO, never misread. Writes the tag; returns its length. */
+#define FG_TAG0 0xfe
+#define FG_TAG1 0x5c
+#define FG_TAG_VERSION 1
+#define FG_TAG_LEN 5
+FG_API size_t fg_strategy_tag(fg_strategy s, unsigned depth, uint8_t out[FG_TAG_LEN]);
+
+/* ---- hints for the search ------------------------------------------------------ */
+
+/* Each new (id, bucket of value) is new coverage to a fuzzer: a gradient it can climb
+ * (buckets: 0, 1, 2, 3, 4-7, 8-15, ...). */
+#define fg_cover(id, value) fg_cover_((uint64_t)(id), (uint64_t)(value))
+FG_API void fg_cover_(uint64_t id, uint64_t value);
+/* A property some run should make true (Antithesis' "sometimes"): true is new coverage,
+ * and the random and fuzzing summaries list each one never true. Returns cond. */
+#define fg_sometimes(cond, msg) fg_sometimes_(!!(cond), (msg), __FILE__, __LINE__)
+FG_API bool fg_sometimes_(bool cond, const char *msg, const char *file, int line);
+/* Prints each fg_sometimes of this process never true yet to f (NULL: none); returns how many. */
+FG_API size_t fg_sometimes_report(FILE *f);
 
 /* ---- failure ------------------------------------------------------------------ */
 

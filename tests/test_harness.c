@@ -243,4 +243,49 @@ Test(harness, fuzzer_names_its_real_driver, .init = make_tmp, .fini = tmp_remove
     sh_status(out, sizeof out, "%s/lost_update-libfuzzer-plain '%s'", tmp, crash);
     snprintf(want, sizeof want, "replay: %s/lost_update-libfuzzer-plain <file>", tmp);
     cr_expect(strstr(out, want), "alone, it names itself: wanted '%s' in %s", want, out);
+/* --strategy overrides the target's; the saved input carries the strategy tag and
+ * replays with no flag to the trace it was named by. */
+Test(harness, strategy_override_saves_a_tagged_input, .init = make_tmp, .fini = tmp_remove)
+{
+    static char out[1 << 16];
+    static const char *strategies[] = {"pct", "pos", "auto", "random"};
+    for (size_t i = 0; i < sizeof strategies / sizeof *strategies; i++) {
+        int st = sh_status(out, sizeof out, "'%s/lock_order' random --strategy %s --depth 2 --crash-dir '%s/%s'",
+                           bin(), strategies[i], tmp, strategies[i]);
+        cr_assert_eq(st, 1, "%s finds the deadlock: %s", strategies[i], out);
+        char *saved = strstr(out, "input saved: ");
+        cr_assert(saved, "%s", out);
+        char path[1024];
+        cr_assert_eq(sscanf(saved, "input saved: %1023s", path), 1);
+        uint64_t h = strtoull(strrchr(path, '/') + 7, NULL, 16);
+        FILE *f = fopen(path, "rb");
+        cr_assert(f);
+        uint8_t tag[3] = {0};
+        cr_expect_eq(fread(tag, 1, 3, f), 3u);
+        fclose(f);
+        cr_expect(tag[0] == FG_TAG0 && tag[1] == FG_TAG1 && tag[2] == FG_TAG_VERSION, "%s: tagged", path);
+        st = sh_status(out, sizeof out, "'%s/lock_order' replay '%s'", bin(), path);
+        cr_expect_eq(st, 1, "%s", out);
+        cr_expect_eq(hash_in(out), h, "%s replays with no flag: %s", strategies[i], out);
+    }
+    cr_expect_eq(sh_status(out, sizeof out, "'%s/lock_order' random --strategy lifo", bin()), 2);
+    cr_expect_eq(sh_status(out, sizeof out, "'%s/lock_order' random --depth 9", bin()), 2);
+    cr_expect_eq(sh_status(out, sizeof out, "FUGUE_STRATEGY=lifo '%s/lock_order' random", bin()), 2);
+    cr_expect_eq(sh_status(out, sizeof out, "'%s/lock_order' exhaustive --strategy auto", bin()), 2);
+    cr_expect_eq(sh_status(out, sizeof out, "'%s/lock_order' exhaustive --strategy pct --no-save", bin()), 2);
+    cr_expect(strstr(out, "PCT and POS sample schedules"), "%s", out);
+    cr_expect_eq(sh_status(out, sizeof out, "'%s/lock_order' exhaustive --strategy random --no-save", bin()), 1);
+}
+
+/* random's summary names each fg_sometimes never true, and only those. */
+Test(harness, random_lists_sometimes_never_true)
+{
+    static char out[1 << 16];
+    const char *hint = "sometimes never true: a reader holds a value the writer has replaced";
+    int st = sh_status(out, sizeof out, "'%s/stale_cache' random --iterations 1 --seed 1 --no-save", bin());
+    cr_expect_eq(st, 0, "%s", out);
+    cr_expect(strstr(out, hint) && strstr(out, "random: 1 fg_sometimes never true"), "%s", out);
+    st = sh_status(out, sizeof out, "('%s/stale_cache' random --iterations 2000 --keep-going --no-save 2>/dev/null)", bin());
+    cr_expect_eq(st, 1, "%s", out);
+    cr_expect(!strstr(out, hint), "reached once the bug's window was: %s", out);
 }

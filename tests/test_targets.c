@@ -1,7 +1,8 @@
 /* Every target under fuzz/: each corpus file replays as a regression test,
  * N seeded random runs pass, and each planted bug is found by random mode
  * within the number of runs its target states, replaying to the same failure.
- * FUGUE_ITERATIONS and FUGUE_SEED override the random runs. */
+ * FUGUE_ITERATIONS and FUGUE_SEED override the random runs; FUGUE_STRATEGY and
+ * FUGUE_DEPTH choose their strategy (auto: rotating), for the passing targets. */
 #include "fugue/target.h"
 
 #include <criterion/criterion.h>
@@ -97,6 +98,7 @@ Test(targets, random_runs_pass)
         fg_opts o = quiet_opts(t);
         for (uint64_t s = seed; s < seed + n; s++) {
             fg_result r;
+            cr_assert(fg_target_strategy_env(&o, s), "FUGUE_STRATEGY names a strategy");
             cr_assert_eq(fg_run_seed(t->body, NULL, &o, s, &r), 0);
             cr_assert_eq(r.outcome, FG_PASS, "%s, seed %llu: %s\n%s", t->name, (unsigned long long)s,
                          fg_outcome_name(r.outcome), r.report);

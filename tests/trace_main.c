@@ -33,6 +33,14 @@ int main(void)
         printf("seed %llu: %016llx %llu steps, %lld ns\n", (unsigned long long)seed, (unsigned long long)r.hash,
                (unsigned long long)r.steps, (long long)r.time);
     }
+    for (fg_strategy k = FG_PCT; k <= FG_POS; k++) {
+        fg_opts p = {.strategy = k};
+        for (uint64_t seed = 0; seed < 20; seed++) {
+            fg_run_seed(root, NULL, &p, seed, &r);
+            printf("%s seed %llu: %016llx %llu steps\n", k == FG_PCT ? "pct" : "pos", (unsigned long long)seed,
+                   (unsigned long long)r.hash, (unsigned long long)r.steps);
+        }
+    }
     fg_explore_stats st;
     fg_explore(root, NULL, &o, 2000, NULL, NULL, &st);
     printf("exhaustive: %llu runs\n", (unsigned long long)st.runs);

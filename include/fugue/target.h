@@ -15,6 +15,7 @@ struct fg_target {
     fg_fn body;                 /* runs as the sim's root, primary task */
     const char *file;
     fg_strategy strategy;       /* default FG_POR */
+    unsigned depth;             /* FG_PCT's depth (0: 3) */
     size_t stack_size;          /* 0: FG_STACK_DEFAULT */
     uint64_t max_steps;         /* 0: the core's default */
     fg_time max_time;           /* 0: none */
@@ -52,6 +53,11 @@ FG_API uint64_t fg_target_fuzz_one(const fg_target *t, const uint8_t *data, size
 /* Saves `len` bytes as DIR/crash-<hash>; writes the path to `path`. 0 or a negative errno. */
 FG_API int fg_save_input(const char *dir, uint64_t hash, const uint8_t *data, size_t len,
                          char *path, size_t path_len);
+
+/* Applies FUGUE_STRATEGY (por fifo random pct pos auto) and FUGUE_DEPTH, when set, to run
+ * number `run` with options `o` (auto rotates random, PCT d=1..3, POS); false, with a
+ * message, when they name no strategy. */
+FG_API bool fg_target_strategy_env(fg_opts *o, uint64_t run);
 
 /* The driver: replay, random, exhaustive, check-determinism (see --help). */
 FG_API int fg_target_main(const fg_target *t, int argc, char **argv);
