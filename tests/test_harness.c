@@ -243,6 +243,8 @@ Test(harness, fuzzer_names_its_real_driver, .init = make_tmp, .fini = tmp_remove
     sh_status(out, sizeof out, "%s/lost_update-libfuzzer-plain '%s'", tmp, crash);
     snprintf(want, sizeof want, "replay: %s/lost_update-libfuzzer-plain <file>", tmp);
     cr_expect(strstr(out, want), "alone, it names itself: wanted '%s' in %s", want, out);
+}
+
 /* --strategy overrides the target's; the saved input carries the strategy tag and
  * replays with no flag to the trace it was named by. */
 Test(harness, strategy_override_saves_a_tagged_input, .init = make_tmp, .fini = tmp_remove)
