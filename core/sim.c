@@ -289,7 +289,7 @@ void fg__end_hooks(void)
 const char *fg_outcome_name(fg_outcome o)
 {
     static const char *names[] = {"pass", "assertion", "deadlock", "livelock", "crash", "stack overflow",
-                                  "nondeterminism"};
+                                  "nondeterminism", "exit status"};
     return (unsigned)o < sizeof names / sizeof *names ? names[o] : "unknown";
 }
 

@@ -1,0 +1,158 @@
+/* The program as a target: its main (renamed by fugue-cc to
+ * fugue_program_main) runs as the sim's root task, every run from the same
+ * world: globals restored, the layer's tables empty, rand() reseeded. Its
+ * return or exit() ends the sim; a nonzero status is a failure of its own. */
+#include "px.h"
+
+#include <errno.h>
+#include <stdlib.h>
+
+int fugue_program_main(int argc, char **argv, char **envp) __attribute__((weak));
+extern char **environ;
+
+int px__argc;
+char **px__argv;
+static uint64_t rand_state;
+
+static void root(void *arg)
+{
+    (void)arg;
+    px__on_sim = true;
+    if (++px__epoch == 0)
+        px__epoch = 1;
+    px__threads_reset();
+    px__shadow_reset();
+    px__sched_reset();
+    px__data_reset();
+    rand_state = 1;
+    px__thread(0)->used = true;
+    if (!fugue_program_main)
+        fg_fail("no program: build it with fugue-cc (its main becomes fugue_program_main)");
+    /* a fresh argv each run: programs may write into theirs */
+    char **argv = fg_alloc(((size_t)px__argc + 1) * sizeof *argv);
+    for (int i = 0; i < px__argc; i++)
+        argv[i] = fg__strdup(px__argv[i]);
+    argv[px__argc] = NULL;
+    px__exit_sim(fugue_program_main(px__argc, argv, environ));
+}
+
+fg_target px__target = {
+    .name = "program",
+    .body = root,
+    .file = "(fugue-cc program)",
+    .strategy = FG_FIFO,            /* the layer's own points make the choices */
+    .stack_size = PX_STACK_DEFAULT,
+};
+
+__attribute__((constructor)) static void register_program(void)
+{
+    static char *default_argv[] = {"program", NULL};
+    px__target.name = program_invocation_short_name;
+    px__argc = 1;
+    px__argv = default_argv;
+    default_argv[0] = program_invocation_short_name;
+    fg_target_register(&px__target);
+}
+
+extern bool px__profiling;
+size_t px__known_sites(void);
+
+/* Before the first run: a few runs where every access is a choice, to learn
+ * which sites touch memory that threads share. Later runs make those sites'
+ * accesses choices from the start (before a second thread has touched that
+ * address), which the per-run filter alone would miss. The runs are fixed
+ * seeds, so every process learns the same set and inputs replay everywhere. */
+void px__profile(void)
+{
+    static bool done;
+    if (done)
+        return;
+    done = true;
+    uint64_t runs = 16;
+    const char *e = getenv("FUGUE_PROFILE_RUNS");
+    if (e && *e)
+        runs = strtoull(e, NULL, 10);
+    fg_opts o = fg_target_opts(&px__target);
+    o.return_on_failure = true;
+    o.quiet = true;
+    o.max_steps = 200000;
+    px__profiling = true;
+    for (uint64_t i = 0; i < runs; i++) {
+        fg_result r;
+        int err = i ? fg_run_seed(root, NULL, &o, i, &r) : fg_run_bytes(root, NULL, &o, NULL, 0, &r);
+        if (err < 0 || r.outcome == FG_FAIL_CRASH || r.outcome == FG_FAIL_OVERFLOW)
+            break;
+    }
+    px__profiling = false;
+    if (getenv("FUGUE_PROFILE_VERBOSE"))
+        fprintf(stderr, "fugue: %zu racy sites learnt in %llu profiling runs\n", px__known_sites(),
+                (unsigned long long)runs);
+}
+
+__attribute__((constructor)) static void profile_at_start(void)
+{
+    if (fugue_program_main)
+        px__profile();
+}
+
+void px__exit_sim(int status)
+{
+    if (status != 0)
+        fg__fail(FG_FAIL_EXIT, "the program exited with status %d", status);
+    fg__cancel_all();
+    fg__task_exit();
+}
+
+void exit(int status)
+{
+    if (px_in_sim()) {
+        fflush(stdout);
+        px__exit_sim(status);
+    }
+    PX_REAL(void, exit, int);
+    real_exit(status);
+    __builtin_unreachable();
+}
+
+void __assert_fail(const char *expr, const char *file, unsigned line, const char *fn)
+{
+    if (px_in_sim())
+        fg_fail_(file, (int)line, "assertion failed: %s (in %s)", expr, fn);
+    fprintf(stderr, "%s:%u: %s: Assertion `%s' failed.\n", file, line, fn, expr);
+    abort();
+}
+
+/* rand() and friends restart with every run, so runs replay; seeded by srand as usual. */
+static int next_rand(uint64_t *s)
+{
+    *s = *s * 6364136223846793005ull + 1442695040888963407ull;
+    return (int)(*s >> 33);
+}
+
+int rand(void)
+{
+    return next_rand(&rand_state);
+}
+
+void srand(unsigned seed)
+{
+    rand_state = seed;
+}
+
+long random(void)
+{
+    return next_rand(&rand_state);
+}
+
+void srandom(unsigned seed)
+{
+    rand_state = seed;
+}
+
+int rand_r(unsigned *seed)
+{
+    uint64_t s = *seed;
+    int r = next_rand(&s);
+    *seed = (unsigned)s;
+    return r;
+}
