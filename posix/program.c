@@ -97,6 +97,14 @@ __attribute__((constructor)) static void profile_at_start(void)
 
 void px__exit_sim(int status)
 {
+    /* the other threads may still run before the process ends: each time main
+     * is back at its exit, whether it exits now is a choice again */
+    for (;;) {
+        uint64_t before = S->steps;
+        PX_POINT("exit");
+        if (S->steps == before)
+            break;
+    }
     if (status != 0)
         fg__fail(FG_FAIL_EXIT, "the program exited with status %d", status);
     fg__cancel_all();
