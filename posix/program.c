@@ -5,7 +5,10 @@
 #include "px.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 int fugue_program_main(int argc, char **argv, char **envp) __attribute__((weak));
 extern char **environ;
@@ -55,6 +58,8 @@ __attribute__((constructor)) static void register_program(void)
 }
 
 extern bool px__profiling;
+extern int px__profile_fd;
+void px__know(uintptr_t pc);
 size_t px__known_sites(void);
 
 /* Before the first run: a few runs where every access is a choice, to learn
@@ -72,18 +77,41 @@ void px__profile(void)
     const char *e = getenv("FUGUE_PROFILE_RUNS");
     if (e && *e)
         runs = strtoull(e, NULL, 10);
-    fg_opts o = fg_target_opts(&px__target);
-    o.return_on_failure = true;
-    o.quiet = true;
-    o.max_steps = 200000;
-    px__profiling = true;
-    for (uint64_t i = 0; i < runs; i++) {
-        fg_result r;
-        int err = i ? fg_run_seed(root, NULL, &o, i, &r) : fg_run_bytes(root, NULL, &o, NULL, 0, &r);
-        if (err < 0 || r.outcome == FG_FAIL_CRASH || r.outcome == FG_FAIL_OVERFLOW)
-            break;
+    /* in a child, silenced: a crash or the program's output must not reach the user */
+    int fds[2];
+    if (!runs || pipe(fds) < 0)
+        return;
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0) {
+        close(fds[0]);
+        close(fds[1]);
+        return;
     }
-    px__profiling = false;
+    if (pid == 0) {
+        close(fds[0]);
+        int null = open("/dev/null", O_WRONLY);
+        dup2(null, 1);
+        dup2(null, 2);
+        px__profile_fd = fds[1];
+        fg_opts o = fg_target_opts(&px__target);
+        o.return_on_failure = true;
+        o.quiet = true;
+        o.max_steps = 200000;
+        px__profiling = true;
+        for (uint64_t i = 0; i < runs; i++) {
+            fg_result r;
+            if ((i ? fg_run_seed(root, NULL, &o, i, &r) : fg_run_bytes(root, NULL, &o, NULL, 0, &r)) < 0)
+                break;
+        }
+        _exit(0);
+    }
+    close(fds[1]);
+    uintptr_t pc;
+    while (read(fds[0], &pc, sizeof pc) == (ssize_t)sizeof pc)
+        px__know(pc);
+    close(fds[0]);
+    waitpid(pid, NULL, 0);
     if (getenv("FUGUE_PROFILE_VERBOSE"))
         fprintf(stderr, "fugue: %zu racy sites learnt in %llu profiling runs\n", px__known_sites(),
                 (unsigned long long)runs);

@@ -80,6 +80,13 @@ int sched_yield(void)
         PX_REAL(int, sched_yield, void);
         return real_sched_yield();
     }
+    /* a choice like any call; if it kept running, it goes behind the others as POSIX says */
+    uint64_t before = S->steps;
     PX_POINT("sched_yield");
+    if (S->steps == before && S->rq_len) {
+        fg__here("sched_yield", 0);
+        if (fg_yield_() == -ECANCELED || S->cur->cancelled)
+            px__die();
+    }
     return 0;
 }

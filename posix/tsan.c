@@ -7,6 +7,7 @@
 #include "px.h"
 
 #include <stdlib.h>
+#include <unistd.h>
 
 #define SHARED (-2)
 
@@ -52,10 +53,14 @@ static uintptr_t *known;
 static size_t known_cap, known_used;
 bool px__profiling;
 
+int px__profile_fd = -1;   /* the profiling child streams what it learns here */
+
 static void know(uintptr_t pc)
 {
     if (!pc)
         return;
+    if (px__profile_fd >= 0)
+        (void)!write(px__profile_fd, &pc, sizeof pc);
     if ((known_used + 1) * 2 > known_cap) {
         size_t ncap = known_cap ? known_cap * 2 : 1024;
         uintptr_t *v = calloc(ncap, sizeof *v);
@@ -93,6 +98,11 @@ static inline bool is_known(uintptr_t pc)
         j = (j + 1) & (known_cap - 1);
     }
     return false;
+}
+
+void px__know(uintptr_t pc)
+{
+    know(pc);
 }
 
 size_t px__known_sites(void)
@@ -175,7 +185,7 @@ static bool racy(uintptr_t pc, bool add)
     }
 }
 
-static inline __attribute__((always_inline)) void access(const void *addr, void *pc, const char *what)
+static inline __attribute__((always_inline)) void on_access(const void *addr, void *pc, const char *what)
 {
     if (FG_UNLIKELY(!S->active || !S->cur))
         return;
@@ -200,28 +210,28 @@ static inline __attribute__((always_inline)) void atomic_point(const volatile vo
 
 #define PC __builtin_return_address(0)
 #define RW(n)                                                                        \
-    void __tsan_read##n(void *a) { access(a, PC, "read"); }                          \
-    void __tsan_write##n(void *a) { access(a, PC, "write"); }                        \
-    void __tsan_unaligned_read##n(void *a) { access(a, PC, "read"); }                \
-    void __tsan_unaligned_write##n(void *a) { access(a, PC, "write"); }              \
-    void __tsan_volatile_read##n(void *a) { access(a, PC, "read"); }                 \
-    void __tsan_volatile_write##n(void *a) { access(a, PC, "write"); }               \
-    void __tsan_unaligned_volatile_read##n(void *a) { access(a, PC, "read"); }       \
-    void __tsan_unaligned_volatile_write##n(void *a) { access(a, PC, "write"); }     \
-    void __tsan_read##n##_pc(void *a, void *pc) { access(a, pc, "read"); }           \
-    void __tsan_write##n##_pc(void *a, void *pc) { access(a, pc, "write"); }
+    void __tsan_read##n(void *a) { on_access(a, PC, "read"); }                          \
+    void __tsan_write##n(void *a) { on_access(a, PC, "write"); }                        \
+    void __tsan_unaligned_read##n(void *a) { on_access(a, PC, "read"); }                \
+    void __tsan_unaligned_write##n(void *a) { on_access(a, PC, "write"); }              \
+    void __tsan_volatile_read##n(void *a) { on_access(a, PC, "read"); }                 \
+    void __tsan_volatile_write##n(void *a) { on_access(a, PC, "write"); }               \
+    void __tsan_unaligned_volatile_read##n(void *a) { on_access(a, PC, "read"); }       \
+    void __tsan_unaligned_volatile_write##n(void *a) { on_access(a, PC, "write"); }     \
+    void __tsan_read##n##_pc(void *a, void *pc) { on_access(a, pc, "read"); }           \
+    void __tsan_write##n##_pc(void *a, void *pc) { on_access(a, pc, "write"); }
 RW(1)
 RW(2)
 RW(4)
 RW(8)
 RW(16)
 
-void __tsan_read_range(void *a, unsigned long n) { if (n) access(a, PC, "read"); }
-void __tsan_write_range(void *a, unsigned long n) { if (n) access(a, PC, "write"); }
-void __tsan_read_range_pc(void *a, unsigned long n, void *pc) { if (n) access(a, pc, "read"); }
-void __tsan_write_range_pc(void *a, unsigned long n, void *pc) { if (n) access(a, pc, "write"); }
-void __tsan_vptr_update(void **p, void *v) { (void)v; access(p, PC, "write"); }
-void __tsan_vptr_read(void **p) { access(p, PC, "read"); }
+void __tsan_read_range(void *a, unsigned long n) { if (n) on_access(a, PC, "read"); }
+void __tsan_write_range(void *a, unsigned long n) { if (n) on_access(a, PC, "write"); }
+void __tsan_read_range_pc(void *a, unsigned long n, void *pc) { if (n) on_access(a, pc, "read"); }
+void __tsan_write_range_pc(void *a, unsigned long n, void *pc) { if (n) on_access(a, pc, "write"); }
+void __tsan_vptr_update(void **p, void *v) { (void)v; on_access(p, PC, "write"); }
+void __tsan_vptr_read(void **p) { on_access(p, PC, "read"); }
 void __tsan_func_entry(void *pc) { (void)pc; }
 void __tsan_func_exit(void) {}
 void __tsan_init(void) {}
