@@ -52,8 +52,12 @@ static void start(void *arg)
     (void)arg;
     if (S->cur->cancelled)
         return;   /* main ended before this thread first ran: it never runs */
-    struct px_thread *th = px__thread(S->cur->id);
-    th->ret = th->fn(th->arg);
+    int id = S->cur->id;
+    struct px_thread *th = px__thread(id);
+    void *ret = th->fn(th->arg);
+    /* the table may have moved meanwhile (threads created): look it up again */
+    th = px__thread(id);
+    th->ret = ret;
     ended(th);
 }
 
@@ -110,7 +114,7 @@ int pthread_join(pthread_t t, void **ret)
     if (tk->state != T_DONE)
         px__wait(&tk->joiners, FG_FOREVER, "pthread_join", __builtin_return_address(0));
     if (ret)
-        *ret = th->ret;
+        *ret = px__thread(tk->id)->ret;
     return 0;
 }
 
