@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <stdlib.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -30,6 +31,7 @@ static void root(void *arg)
     px__sched_reset();
     px__data_reset();
     rand_state = 1;
+    optind = 0;   /* libc's getopt state lives outside the program's globals: 0 makes glibc start afresh */
     px__thread(0)->used = true;
     if (!fugue_program_main)
         fg_fail("no program: build it with fugue-cc (its main becomes fugue_program_main)");
