@@ -52,7 +52,7 @@ int pthread_cond_destroy(pthread_cond_t *pc)
 
 static int wait(pthread_cond_t *pc, pthread_mutex_t *pm, fg_time deadline, const char *call, void *site)
 {
-    px__point(call, site);
+    px_point(call, site);
     struct pcond *c = get(pc);
     if (!px__mutex_held(pm))
         return EPERM;

@@ -71,7 +71,7 @@ static int try(struct pmutex *m, int self)
 
 static int lock(pthread_mutex_t *pm, fg_time deadline, const char *call, void *pc)
 {
-    px__point(call, pc);
+    px_point(call, pc);
     struct pmutex *m = get(pm);
     int self = S->cur->id;
     for (;;) {
@@ -138,8 +138,8 @@ static int unlock(struct pmutex *m)
         return 0;
     m->owner = -1;
     /* every waiter contends again; the schedule decides who gets there first */
-    while (fg__wake_first(&m->q, 0))
-        ;
+    while (m->q.head)
+        fg__wake_first(&m->q, 0);
     return 0;
 }
 

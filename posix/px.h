@@ -9,7 +9,7 @@
 #include <pthread.h>
 
 /* The OS thread the sim runs on; other OS threads (libFuzzer's, Criterion's) get libc. */
-extern __thread bool px__on_sim;
+extern __thread bool px__on_sim __attribute__((tls_model("initial-exec")));
 /* Bumped per sim: a sync object whose stamp differs is fresh (statics, reused memory). */
 extern uint32_t px__epoch;
 
@@ -28,7 +28,22 @@ void *px__real(const char *name);
 /* A visible operation of the program: a choice whether another thread runs first.
  * The caller's return address names the site. */
 void px__point(const char *call, void *pc);
-#define PX_POINT(call) px__point(call, __builtin_return_address(0))
+/* Points a thread may pass without switching before it must let others run:
+ * a spin loop on shared memory would otherwise never end on the natural schedule. */
+#define PX_STREAK 1000
+extern struct task *px__streak_task;
+extern uint32_t px__streak;
+/* px__point's common case inline: nobody else ready, nothing to decide */
+static inline void px_point(const char *call, void *pc)
+{
+    struct task *t = S->cur;
+    if (FG_LIKELY(t == px__streak_task && px__streak < PX_STREAK - 1 && !S->rq_len && !t->cancelled)) {
+        px__streak++;
+        return;
+    }
+    px__point(call, pc);
+}
+#define PX_POINT(call) px_point(call, __builtin_return_address(0))
 /* Names the program site at return address pc ("prog+0x11a3"); returns the line (0: unknown). */
 int px__site(void *pc, const char **file);
 /* Blocks in q as fg__wait; a thread of a sim that is ending never returns. */

@@ -45,7 +45,7 @@ int pthread_rwlock_destroy(pthread_rwlock_t *l)
 
 static int lock(pthread_rwlock_t *l, bool write, fg_time deadline, const char *call, void *pc)
 {
-    px__point(call, pc);
+    px_point(call, pc);
     struct prw *p = get(l);
     int self = S->cur->id;
     if (p->writer == self)

@@ -6,7 +6,7 @@
 #include <sched.h>
 #include <stdlib.h>
 
-__thread bool px__on_sim;
+__thread bool px__on_sim __attribute__((tls_model("initial-exec")));
 uint32_t px__epoch;
 
 void *px__real(const char *name)
@@ -27,11 +27,10 @@ void px__die(void)
     fg__task_exit();
 }
 
-/* Points a thread may pass without switching before it must let others run:
- * a spin loop on shared memory would otherwise never end on the natural schedule. */
-#define STREAK 1000
-static struct task *streak_task;
-static uint32_t streak;
+struct task *px__streak_task;
+uint32_t px__streak;
+#define streak_task px__streak_task
+#define streak px__streak
 
 void px__point(const char *call, void *pc)
 {
@@ -42,7 +41,7 @@ void px__point(const char *call, void *pc)
         streak_task = t;
         streak = 0;
     }
-    if (FG_UNLIKELY(++streak >= STREAK)) {
+    if (FG_UNLIKELY(++streak >= PX_STREAK)) {
         /* no choice: round-robin if someone is ready, else spinning takes a microsecond */
         streak = 0;
         fg__line = px__site(pc, &fg__file);

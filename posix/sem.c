@@ -48,7 +48,7 @@ int sem_destroy(sem_t *s)
 
 static int wait(sem_t *s, fg_time deadline, const char *call, void *pc)
 {
-    px__point(call, pc);
+    px_point(call, pc);
     struct psem *p = get(s);
     while (!p->value) {
         if (deadline <= fg_now() || px__wait(&p->q, deadline, call, pc) == -ETIMEDOUT) {

@@ -63,7 +63,7 @@ time_t time(time_t *out)
 /* Sleeps until `until` in sim time; a scheduling point even when it is now. */
 static void sleep_until(fg_time until, const char *call, void *pc)
 {
-    px__point(call, pc);
+    px_point(call, pc);
     if (until <= fg_now())
         return;
     fg__line = px__site(pc, &fg__file);

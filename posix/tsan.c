@@ -197,7 +197,7 @@ static inline __attribute__((always_inline)) void on_access(const void *addr, vo
     } else {
         racy((uintptr_t)pc, true);
     }
-    px__point(what, pc);
+    px_point(what, pc);
 }
 
 static inline __attribute__((always_inline)) void atomic_point(const volatile void *addr, void *pc)
