@@ -13,6 +13,24 @@ static char *saved;
 static size_t data_len, bss_len;
 static bool taken;
 
+#ifdef FG_ASAN
+/* The sections hold ASan's redzones between globals: copy them raw, word by word
+ * (volatile, so the loop doesn't become a checked memcpy call). */
+__attribute__((no_sanitize("address"))) static void copy(char *dst, const char *src, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        ((volatile char *)dst)[i] = src ? src[i] : 0;
+}
+#else
+static void copy(char *dst, const char *src, size_t n)
+{
+    if (src)
+        memcpy(dst, src, n);
+    else
+        memset(dst, 0, n);
+}
+#endif
+
 void px__data_reset(void)
 {
     if (!taken) {
@@ -21,7 +39,7 @@ void px__data_reset(void)
             data_len = (size_t)(__stop_fugue_udata - __start_fugue_udata);
             saved = malloc(data_len);
             if (saved)
-                memcpy(saved, __start_fugue_udata, data_len);
+                copy(saved, __start_fugue_udata, data_len);
             else
                 data_len = 0;
         }
@@ -30,7 +48,7 @@ void px__data_reset(void)
         return;
     }
     if (data_len)
-        memcpy(__start_fugue_udata, saved, data_len);
+        copy(__start_fugue_udata, saved, data_len);
     if (bss_len)
-        memset(__start_fugue_ubss, 0, bss_len);
+        copy(__start_fugue_ubss, NULL, bss_len);
 }

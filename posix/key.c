@@ -6,6 +6,10 @@
 #include <stdlib.h>
 
 #define MAX_KEYS 1024
+/* Keys made in a sim are numbered from here; smaller ones belong to libc's real keys, made
+ * outside (a sanitizer runtime's own, say, which it reads on the sim thread too). */
+#define SIM_KEY 0x40000000u
+#define REAL(k) ((k) < SIM_KEY)
 static void (*dtors[MAX_KEYS])(void *);
 static bool used[MAX_KEYS];
 static uint32_t nkeys;
@@ -31,17 +35,18 @@ int pthread_key_create(pthread_key_t *k, void (*dtor)(void *))
         return EAGAIN;
     dtors[nkeys] = dtor;
     used[nkeys] = true;
-    *k = nkeys++;
+    *k = SIM_KEY + nkeys++;
     return 0;
 }
 
 int pthread_key_delete(pthread_key_t k)
 {
-    if (!px_in_sim()) {
+    if (!px_in_sim() || REAL(k)) {
         PX_REAL(int, pthread_key_delete, pthread_key_t);
         return real_pthread_key_delete(k);
     }
     reset_if_new_sim();
+    k -= SIM_KEY;
     if (k >= nkeys || !used[k])
         return EINVAL;
     used[k] = false;
@@ -50,21 +55,23 @@ int pthread_key_delete(pthread_key_t k)
 
 void *pthread_getspecific(pthread_key_t k)
 {
-    if (!px_in_sim()) {
+    if (!px_in_sim() || REAL(k)) {
         PX_REAL(void *, pthread_getspecific, pthread_key_t);
         return real_pthread_getspecific(k);
     }
     struct px_thread *th = px__thread(S->cur->id);
+    k -= SIM_KEY;
     return k < th->nkeys ? th->keys[k] : NULL;
 }
 
 int pthread_setspecific(pthread_key_t k, const void *v)
 {
-    if (!px_in_sim()) {
+    if (!px_in_sim() || REAL(k)) {
         PX_REAL(int, pthread_setspecific, pthread_key_t, const void *);
         return real_pthread_setspecific(k, v);
     }
     reset_if_new_sim();
+    k -= SIM_KEY;
     if (k >= nkeys || !used[k])
         return EINVAL;
     struct px_thread *th = px__thread(S->cur->id);
