@@ -6,6 +6,8 @@
 extern int px__argc;
 extern char **px__argv;
 extern fg_target px__target;
+void px__profile(void);
+const int px__has_driver = 1;
 
 int main(int argc, char **argv)
 {
@@ -18,5 +20,7 @@ int main(int argc, char **argv)
             break;
         }
     }
+    if (argc > 1 && strcmp(argv[1], "info") && strcmp(argv[1], "--help") && strcmp(argv[1], "-h"))
+        px__profile();
     return fg_target_main(&px__target, argc, argv);
 }

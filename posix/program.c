@@ -123,9 +123,13 @@ void px__profile(void)
                 (unsigned long long)runs);
 }
 
+/* The driver (driver_main.c) profiles once the program's --args are known; a
+ * fuzzer binary has no such main, so it profiles before libFuzzer starts. */
+extern const int px__has_driver __attribute__((weak));
+
 __attribute__((constructor)) static void profile_at_start(void)
 {
-    if (fugue_program_main)
+    if (fugue_program_main && !&px__has_driver)
         px__profile();
 }
 
