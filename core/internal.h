@@ -170,6 +170,10 @@ static inline void fg__hook_leave(void) { S->in_hook--; }
 
 /* sched.c */
 void fg__rq_grow(void);
+/* preempt.c: a choice between the running task (0) and each ready one, which then runs at
+ * once while the running task waits first in line; `call` and file:line name the point.
+ * Strategies other than FG_RANDOM switch to the chosen task. */
+void fg__preempt(const char *call, const char *file, int line);
 /* Appends t to the ready ring (wake order). */
 static inline void fg__ready(struct task *t)
 {

@@ -48,7 +48,8 @@ int fg__determinism_main(const fg_target *t, const char *prog, int argc, char **
             uint8_t *copy = malloc(r.input_len + 1);
             if (!copy)
                 return 2;
-            memcpy(copy, r.input, r.input_len);
+            if (r.input_len)   /* a run that read nothing may have no buffer at all */
+                memcpy(copy, r.input, r.input_len);
             int err = fg_check_determinism(t->body, NULL, &o, copy, r.input_len);
             free(copy);
             checked++;

@@ -1,0 +1,166 @@
+/* Mutexes with pthread's semantics, not fugue's fair ones: an unlock frees the
+ * mutex and wakes every waiter to contend again, so whoever runs next takes it
+ * (barging), the unlocking thread included. Normal, recursive, errorcheck. */
+#include "px.h"
+
+/* Laid over pthread_mutex_t, keeping glibc's __kind where its static initialisers put it. */
+struct pmutex {
+    uint32_t stamp;
+    int32_t owner;          /* task id, -1: free */
+    uint32_t count;         /* recursive depth */
+    uint32_t pad;
+    int32_t kind;           /* PTHREAD_MUTEX_{NORMAL,RECURSIVE,ERRORCHECK,ADAPTIVE_NP} */
+    uint32_t pad2;
+    struct waitq q;
+};
+_Static_assert(sizeof(struct pmutex) <= sizeof(pthread_mutex_t), "pthread_mutex_t holds the layer's mutex");
+_Static_assert(offsetof(struct pmutex, kind) == 16, "glibc keeps the kind at offset 16");
+
+static struct pmutex *get(pthread_mutex_t *pm)
+{
+    struct pmutex *m = (struct pmutex *)(void *)pm;
+    if (px__fresh(&m->stamp)) {
+        m->owner = -1;
+        m->count = 0;
+        m->q = (struct waitq){0};
+    }
+    return m;
+}
+
+int pthread_mutex_init(pthread_mutex_t *pm, const pthread_mutexattr_t *a)
+{
+    if (!px_in_sim()) {
+        PX_REAL(int, pthread_mutex_init, pthread_mutex_t *, const pthread_mutexattr_t *);
+        return real_pthread_mutex_init(pm, a);
+    }
+    int kind = PTHREAD_MUTEX_NORMAL;
+    if (a)
+        pthread_mutexattr_gettype(a, &kind);
+    memset(pm, 0, sizeof *pm);
+    struct pmutex *m = get(pm);
+    m->kind = kind;
+    return 0;
+}
+
+int pthread_mutex_destroy(pthread_mutex_t *pm)
+{
+    if (!px_in_sim()) {
+        PX_REAL(int, pthread_mutex_destroy, pthread_mutex_t *);
+        return real_pthread_mutex_destroy(pm);
+    }
+    struct pmutex *m = get(pm);
+    return m->owner >= 0 || m->q.head ? EBUSY : 0;
+}
+
+/* Takes the mutex if free: 0, or EBUSY / EDEADLK / EAGAIN as the kind says. */
+static int try(struct pmutex *m, int self)
+{
+    if (m->owner < 0) {
+        m->owner = self;
+        m->count = 1;
+        return 0;
+    }
+    if (m->owner != self)
+        return EBUSY;
+    if (m->kind == PTHREAD_MUTEX_RECURSIVE)
+        return m->count == UINT32_MAX ? EAGAIN : (m->count++, 0);
+    if (m->kind == PTHREAD_MUTEX_ERRORCHECK)
+        return EDEADLK;
+    return EBUSY;   /* normal: relocking blocks forever, a deadlock the sim reports */
+}
+
+static int lock(pthread_mutex_t *pm, fg_time deadline, const char *call, void *pc)
+{
+    px_point(call, pc);
+    struct pmutex *m = get(pm);
+    int self = S->cur->id;
+    for (;;) {
+        int r = try(m, self);
+        if (r != EBUSY)
+            return r;
+        if (px__wait(&m->q, deadline, call, pc) == -ETIMEDOUT)
+            return ETIMEDOUT;
+    }
+}
+
+int pthread_mutex_lock(pthread_mutex_t *pm)
+{
+    if (!px_in_sim()) {
+        PX_REAL(int, pthread_mutex_lock, pthread_mutex_t *);
+        return real_pthread_mutex_lock(pm);
+    }
+    return lock(pm, FG_FOREVER, "pthread_mutex_lock", __builtin_return_address(0));
+}
+
+int pthread_mutex_timedlock(pthread_mutex_t *pm, const struct timespec *abs)
+{
+    if (!px_in_sim()) {
+        PX_REAL(int, pthread_mutex_timedlock, pthread_mutex_t *, const struct timespec *);
+        return real_pthread_mutex_timedlock(pm, abs);
+    }
+    if (abs->tv_nsec < 0 || abs->tv_nsec >= 1000000000)
+        return EINVAL;
+    return lock(pm, px__deadline(abs, CLOCK_REALTIME), "pthread_mutex_timedlock", __builtin_return_address(0));
+}
+
+int pthread_mutex_trylock(pthread_mutex_t *pm)
+{
+    if (!px_in_sim()) {
+        PX_REAL(int, pthread_mutex_trylock, pthread_mutex_t *);
+        return real_pthread_mutex_trylock(pm);
+    }
+    PX_POINT("pthread_mutex_trylock");
+    struct pmutex *m = get(pm);
+    int r = try(m, S->cur->id);
+    return r == EDEADLK ? EBUSY : r;
+}
+
+static int unlock(struct pmutex *m);
+
+int pthread_mutex_unlock(pthread_mutex_t *pm)
+{
+    if (!px_in_sim()) {
+        PX_REAL(int, pthread_mutex_unlock, pthread_mutex_t *);
+        return real_pthread_mutex_unlock(pm);
+    }
+    PX_POINT("pthread_mutex_unlock");
+    return unlock(get(pm));
+}
+
+static int unlock(struct pmutex *m)
+{
+    if (m->owner != S->cur->id) {
+        if (m->kind == PTHREAD_MUTEX_NORMAL && m->owner < 0)
+            fg_fail("pthread_mutex_unlock: thread %s unlocks a mutex nobody holds", S->cur->name);
+        return EPERM;
+    }
+    if (--m->count)
+        return 0;
+    m->owner = -1;
+    /* every waiter contends again; the schedule decides who gets there first */
+    while (m->q.head)
+        fg__wake_first(&m->q, 0);
+    return 0;
+}
+
+/* For pthread_cond_wait: releases fully (whatever the depth) and says how deep it was. */
+uint32_t px__mutex_release(pthread_mutex_t *pm)
+{
+    struct pmutex *m = get(pm);
+    uint32_t depth = m->count;
+    m->count = 1;
+    m->owner = S->cur->id;
+    unlock(m);
+    return depth;
+}
+
+bool px__mutex_held(pthread_mutex_t *pm)
+{
+    return get(pm)->owner == S->cur->id;
+}
+
+void px__mutex_reacquire(pthread_mutex_t *pm, uint32_t depth, void *pc)
+{
+    lock(pm, FG_FOREVER, "pthread_cond_wait", pc);
+    get(pm)->count = depth;
+}

@@ -1,0 +1,26 @@
+/* pthread_once: the first caller runs the routine; others arriving meanwhile
+ * wait (by yielding) until it is done. The int holds the epoch and a state. */
+#include "px.h"
+
+enum { ONCE_RUNNING = 1, ONCE_DONE = 2 };
+
+int pthread_once(pthread_once_t *o, void (*fn)(void))
+{
+    if (!px_in_sim()) {
+        PX_REAL(int, pthread_once, pthread_once_t *, void (*)(void));
+        return real_pthread_once(o, fn);
+    }
+    PX_POINT("pthread_once");
+    int mine = (int)((px__epoch & 0x1fffffff) << 2);
+    while ((*o & ~3) == mine && (*o & 3) == ONCE_RUNNING) {
+        fg__here("pthread_once", 0);
+        if (fg_yield_() == -ECANCELED)
+            px__die();
+    }
+    if ((*o & ~3) == mine && (*o & 3) == ONCE_DONE)
+        return 0;
+    *o = mine | ONCE_RUNNING;
+    fn();
+    *o = mine | ONCE_DONE;
+    return 0;
+}

@@ -1,0 +1,90 @@
+/* Internal interfaces of the pthread layer: which OS thread runs the sim, the
+ * per-thread table, the scheduling point every call starts with, and the real
+ * libc functions used outside a sim. core/ knows nothing of this layer. */
+#ifndef FUGUE_PX_H
+#define FUGUE_PX_H
+
+#include "internal.h"
+
+#include <pthread.h>
+
+/* The OS thread the sim runs on; other OS threads (libFuzzer's, Criterion's) get libc. */
+extern __thread bool px__on_sim __attribute__((tls_model("initial-exec")));
+/* Bumped per sim: a sync object whose stamp differs is fresh (statics, reused memory). */
+extern uint32_t px__epoch;
+
+static inline bool px_in_sim(void)
+{
+    return px__on_sim && S->active && S->cur;
+}
+
+/* The real function behind an interposed name, found once with dlsym(RTLD_NEXT). */
+void *px__real(const char *name);
+#define PX_REAL(ret, name, ...)                                                \
+    static ret (*real_##name)(__VA_ARGS__);                                    \
+    if (!real_##name)                                                          \
+        real_##name = (ret(*)(__VA_ARGS__))px__real(#name)
+
+/* A visible operation of the program: a choice whether another thread runs first.
+ * The caller's return address names the site. */
+void px__point(const char *call, void *pc);
+/* Points a thread may pass without switching before it must let others run:
+ * a spin loop on shared memory would otherwise never end on the natural schedule. */
+#define PX_STREAK 1000
+extern struct task *px__streak_task;
+extern uint32_t px__streak;
+/* px__point's common case inline: nobody else ready, nothing to decide */
+static inline void px_point(const char *call, void *pc)
+{
+    struct task *t = S->cur;
+    if (FG_LIKELY(t == px__streak_task && px__streak < PX_STREAK - 1 && !S->rq_len && !t->cancelled)) {
+        px__streak++;
+        return;
+    }
+    px__point(call, pc);
+}
+#define PX_POINT(call) px_point(call, __builtin_return_address(0))
+/* Names the program site at return address pc ("prog+0x11a3"); returns the line (0: unknown). */
+int px__site(void *pc, const char **file);
+/* Blocks in q as fg__wait; a thread of a sim that is ending never returns. */
+int px__wait(struct waitq *q, fg_time deadline, const char *call, void *pc);
+/* Ends the calling thread now (a cancelled thread at its next call). */
+FG_NORETURN void px__die(void);
+
+/* Threads: one per fugue task, by task id. */
+struct px_thread {
+    void *(*fn)(void *);
+    void *arg;
+    void *ret;
+    bool detached, used;
+    void **keys;            /* pthread_key values, by key */
+    uint32_t nkeys;
+};
+struct px_thread *px__thread(int id);
+/* The layer's per-sim state starts over (called by the root task before main). */
+void px__threads_reset(void);
+void px__keys_exit(struct px_thread *th);
+/* Ends the sim as the program ending with `status` (main's return, exit()). */
+FG_NORETURN void px__exit_sim(int status);
+/* The stack a thread gets by default, like glibc's (RLIMIT_STACK-sized). */
+#define PX_STACK_DEFAULT ((size_t)8 << 20)
+
+/* Sim time as a timespec, and back into an absolute deadline. */
+fg_time px__deadline(const struct timespec *abs, clockid_t clock);
+/* The spin guard starts over (sched.c). */
+void px__sched_reset(void);
+/* Shared-memory bookkeeping starts over (tsan.c). */
+void px__shadow_reset(void);
+/* The program's own globals go back to how they were before the first run (data.c). */
+void px__data_reset(void);
+
+/* Marks a sync object's stamp: true when it was fresh and must be initialised. */
+static inline bool px__fresh(uint32_t *stamp)
+{
+    if (*stamp == px__epoch)
+        return false;
+    *stamp = px__epoch;
+    return true;
+}
+
+#endif
