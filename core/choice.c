@@ -39,7 +39,7 @@ void fg__rng_seed(uint64_t seed)
     }
 }
 
-static void record(uint64_t v, unsigned nbytes)
+static FG_POOLED void record(uint64_t v, unsigned nbytes)
 {
     if (S->rec_len + nbytes > S->rec_cap) {
         size_t cap = S->rec_cap ? S->rec_cap * 2 : 4096;

@@ -46,7 +46,7 @@ struct net *fg__net_get(const char *call)
     return NET;
 }
 
-struct host *fg__net_host(int group)
+FG_POOLED struct host *fg__net_host(int group)
 {
     if (FG_UNLIKELY(group >= NET->nhosts)) {
         if (group >= NET->hosts_cap) {

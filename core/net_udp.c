@@ -6,7 +6,7 @@
 
 #include <stdlib.h>
 
-static struct sock *sock_slot(void)
+static FG_POOLED struct sock *sock_slot(void)
 {
     for (int i = 0; i < NET->nsocks; i++)
         if (!NET->socks[i]->open)

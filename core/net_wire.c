@@ -12,7 +12,7 @@
 static struct pkt *pool;
 static int npool;
 
-struct pkt *fg__pkt_new(size_t len)
+FG_POOLED struct pkt *fg__pkt_new(size_t len)
 {
     struct pkt *p = pool;
     if (p) {
@@ -31,7 +31,7 @@ struct pkt *fg__pkt_new(size_t len)
     return p;
 }
 
-void fg__pkt_free(struct pkt *p)
+FG_POOLED void fg__pkt_free(struct pkt *p)
 {
     if (p->data != p->inl)
         free(p->data);

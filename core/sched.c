@@ -8,7 +8,7 @@
 #include <sanitizer/common_interface_defs.h>
 #endif
 
-void fg__rq_grow(void)
+FG_POOLED void fg__rq_grow(void)
 {
     uint32_t cap = S->rq_cap ? S->rq_cap * 2 : 64;
     struct task **rq = malloc(cap * sizeof *rq);

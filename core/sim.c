@@ -20,7 +20,7 @@ struct arena_block {
 #define ARENA_BLOCK (64 * 1024)
 static struct arena_block *spare;   /* one block kept for the next sim */
 
-void *fg_alloc(size_t n)
+FG_POOLED void *fg_alloc(size_t n)
 {
     if (!S->active) {
         fg__misuse("fg_alloc", -EPERM, "called outside a running sim");
@@ -58,7 +58,7 @@ void *fg_alloc(size_t n)
     return p;
 }
 
-static void arena_free(void)
+static FG_POOLED void arena_free(void)
 {
     while (S->arena) {
         struct arena_block *b = S->arena;

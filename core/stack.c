@@ -32,7 +32,7 @@ static size_t page;
 static int guard_mode;             /* 0: unknown, 1: madvise guards, 2: mprotect guards */
 static long guards, guard_budget;  /* mprotect guards made / mappings we may spend on them */
 
-static void init(void)
+static FG_POOLED void init(void)
 {
     page = (size_t)sysconf(_SC_PAGESIZE);
     /* each mprotect guard splits a mapping in two; stay well inside vm.max_map_count */
@@ -46,7 +46,7 @@ static void init(void)
     guard_budget = max / 2 - 4096;
 }
 
-static struct pool *pool_for(size_t size)
+static FG_POOLED struct pool *pool_for(size_t size)
 {
     for (int i = 0; i < npools; i++)
         if (pools[i].size == size)
@@ -58,7 +58,7 @@ static struct pool *pool_for(size_t size)
 }
 
 /* Makes the page at `g` a guard; false when no guard can be had (then a canary checks). */
-static bool guard(char *g)
+static FG_POOLED bool guard(char *g)
 {
     /* Linux 6.13+ installs guards without splitting the mapping: no budget, no VMA */
     if (guard_mode != 2 && madvise(g, page, MADV_GUARD_INSTALL) == 0) {
@@ -73,7 +73,7 @@ static bool guard(char *g)
 }
 
 /* Carves a stack out of [m, m + page + size): guard page, then the stack. */
-static struct stack *carve(char *m, size_t size)
+static FG_POOLED struct stack *carve(char *m, size_t size)
 {
     struct stack *s = malloc(sizeof *s);
     if (!s)
@@ -86,7 +86,7 @@ static struct stack *carve(char *m, size_t size)
     return s;
 }
 
-struct stack *fg__stack_get(size_t size)
+FG_POOLED struct stack *fg__stack_get(size_t size)
 {
     if (!page)
         init();
@@ -121,7 +121,7 @@ struct stack *fg__stack_get(size_t size)
     return carve(m, size);
 }
 
-void fg__stack_put(struct stack *s)
+FG_POOLED void fg__stack_put(struct stack *s)
 {
     struct pool *p = pool_for(s->size);
     if (p && p->nfree == p->cap) {

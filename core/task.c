@@ -14,7 +14,7 @@
 static struct task **free_tasks;
 static size_t nfree, free_cap;
 
-struct task *fg__task_get(void)
+FG_POOLED struct task *fg__task_get(void)
 {
     struct task *t = nfree ? free_tasks[--nfree] : malloc(sizeof *t);
     if (t)
@@ -22,7 +22,7 @@ struct task *fg__task_get(void)
     return t;
 }
 
-static void task_put(struct task *t)
+static FG_POOLED void task_put(struct task *t)
 {
     if (nfree == free_cap) {
         size_t cap = free_cap ? free_cap * 2 : 256;
@@ -140,16 +140,21 @@ int fg_spawn_(fg_fn fn, void *arg, const char *fname, fg_spawn_opts o)
 }
 
 /* Spawns without the API's checks; the root task is made this way. */
+static FG_POOLED int tasks_grow(void)
+{
+    int cap = S->tasks_cap ? S->tasks_cap * 2 : 64;
+    struct task **v = realloc(S->tasks, (size_t)cap * sizeof *v);
+    if (!v)
+        return -ENOMEM;
+    S->tasks = v;
+    S->tasks_cap = cap;
+    return 0;
+}
+
 int fg__spawn(fg_fn fn, void *arg, const char *name, int group, bool primary, size_t stack_size)
 {
-    if (S->ntasks == S->tasks_cap) {
-        int cap = S->tasks_cap ? S->tasks_cap * 2 : 64;
-        struct task **v = realloc(S->tasks, (size_t)cap * sizeof *v);
-        if (!v)
-            return -ENOMEM;
-        S->tasks = v;
-        S->tasks_cap = cap;
-    }
+    if (S->ntasks == S->tasks_cap && tasks_grow() < 0)
+        return -ENOMEM;
     struct task *t = fg__task_get();
     if (!t)
         return -ENOMEM;

@@ -11,16 +11,20 @@
 
 #define DUE 0xff
 
+static FG_POOLED void slot_grow(struct slotv *v)
+{
+    uint32_t cap = v->cap ? v->cap * 2 : 8;
+    struct went *p = realloc(v->v, cap * sizeof *p);
+    if (!p)
+        fg__fail(FG_FAIL_CRASH, "out of memory in the timer wheel");
+    v->v = p;
+    v->cap = cap;
+}
+
 static void push(struct wheel *w, struct slotv *v, struct timer *t, uint8_t level, uint8_t slot)
 {
-    if (FG_UNLIKELY(v->len == v->cap)) {
-        uint32_t cap = v->cap ? v->cap * 2 : 8;
-        struct went *p = realloc(v->v, cap * sizeof *p);
-        if (!p)
-            fg__fail(FG_FAIL_CRASH, "out of memory in the timer wheel");
-        v->v = p;
-        v->cap = cap;
-    }
+    if (FG_UNLIKELY(v->len == v->cap))
+        slot_grow(v);
     t->level = level;
     t->slot = slot;
     t->idx = v->len;

@@ -27,16 +27,21 @@ static void on_failure(const fg_result *r, void *ud)
     fg__print_hex(r->input, r->input_len, c->driver);
 }
 
-uint64_t fg_target_fuzz_one(const fg_target *t, const uint8_t *data, size_t len)
+/* first call only: out of line, so AFL++ can leave it uninstrumented */
+static __attribute__((noinline)) void setup(const fg_target *t)
 {
     static char dirbuf[4096];
-    if (print_hash < 0) {
-        const char *p = getenv("FUGUE_PRINT_HASH");
-        print_hash = p && *p && *p != '0';
-        const char *d = getenv("FUGUE_CRASH_DIR");
-        crash.dir = d && *d ? fg__crash_dir(t, dirbuf, sizeof dirbuf) : NULL;
-        crash.driver = fg__driver_path(t, driver, sizeof driver);
-    }
+    const char *p = getenv("FUGUE_PRINT_HASH");
+    print_hash = p && *p && *p != '0';
+    const char *d = getenv("FUGUE_CRASH_DIR");
+    crash.dir = d && *d ? fg__crash_dir(t, dirbuf, sizeof dirbuf) : NULL;
+    crash.driver = fg__driver_path(t, driver, sizeof driver);
+}
+
+uint64_t fg_target_fuzz_one(const fg_target *t, const uint8_t *data, size_t len)
+{
+    if (print_hash < 0)
+        setup(t);
     crash.t = t;
     runs++;
     fg_opts o = fg_target_opts(t);
