@@ -201,6 +201,8 @@ const struct qops fg__fifo_ops = {ring_push, fifo_pop, fifo_peek, container_len,
 static const struct qops lifo_ops = {ring_push, lifo_pop, lifo_peek, container_len, container_full};
 static const struct qops prio_ops = {prio_push, prio_pop, prio_peek, container_len, container_full};
 
+#define PRESIZE_MAX 4096
+
 static fg_queue *container(const struct qops *ops, size_t capacity, fg_overflow policy, const char *call)
 {
     if (!fg__current(call))
@@ -218,9 +220,10 @@ static fg_queue *container(const struct qops *ops, size_t capacity, fg_overflow 
     q->policy = policy;
     if (fg__at_end(free_storage, q) < 0)
         return NULL;
-    /* a bounded ring is sized once, so the hot path never allocates */
+    /* a small bounded ring is sized once, so the hot path never allocates; a huge bound
+     * (SIZE_MAX, say) grows on demand instead of costing 40 MiB up front in every sim */
     size_t esize = ops == &prio_ops ? sizeof(struct hent) : sizeof(fg_item);
-    while (capacity && q->alloc < capacity && q->alloc < ((size_t)1 << 20))
+    while (capacity && q->alloc < capacity && q->alloc < PRESIZE_MAX)
         if (!grow(q, esize))
             return NULL;
     return q;
