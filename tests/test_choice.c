@@ -1,6 +1,7 @@
 /* The choice stream's encoding is a public contract (docs/choice-stream.md):
  * these tests pin it, so a change to it cannot pass silently. */
 #include "fugue.h"
+#include "golden.h"
 
 #include <criterion/criterion.h>
 #include <criterion/redirect.h>
@@ -176,23 +177,8 @@ Test(choice, outside_a_sim_is_a_clear_error)
 
 /* Golden trace hashes: fixed inputs give fixed traces on every compiler and
  * engine. If one changes, the encoding or the scheduler changed: that breaks
- * every checked-in corpus, so it must be deliberate (docs/choice-stream.md). */
-static void sleeper(void *arg)
-{
-    for (int i = 0; i < 3; i++) {
-        fg_sleep(fg_rand_range(0, 5) * FG_MS);
-        fg_yield();
-    }
-    (void)arg;
-}
-
-static void golden_root(void *arg)
-{
-    (void)arg;
-    for (int i = 0; i < 3; i++)
-        fg_spawn(sleeper, NULL, .name = fg_fmt("s%d", i), .primary = true);
-}
-
+ * every checked-in corpus, so it must be deliberate (docs/choice-stream.md);
+ * the scenario is golden.h's. */
 Test(choice, golden_traces)
 {
     static const struct { const char *in; uint64_t hash; fg_time end; } g[] = {

@@ -2,25 +2,11 @@
  * tag's version check refuses what it cannot read, every run replays from its
  * input, and PCT meets its probability bound on depth-2 and depth-3 bugs. */
 #include "fugue.h"
+#include "golden.h"
 
 #include <criterion/criterion.h>
 #include <string.h>
 
-static void sleeper(void *arg)
-{
-    for (int i = 0; i < 3; i++) {
-        fg_sleep(fg_rand_range(0, 5) * FG_MS);
-        fg_yield();
-    }
-    (void)arg;
-}
-
-static void golden_root(void *arg)
-{
-    (void)arg;
-    for (int i = 0; i < 3; i++)
-        fg_spawn(sleeper, NULL, .name = fg_fmt("s%d", i), .primary = true);
-}
 
 /* 16 first priorities, then 7 change points (u32 LE), then the stream */
 static const char header[] = "\x03\x09\x01\x07\x05\x02\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"
