@@ -80,7 +80,7 @@ int pthread_cond_timedwait(pthread_cond_t *pc, pthread_mutex_t *pm, const struct
         PX_REAL(int, pthread_cond_timedwait, pthread_cond_t *, pthread_mutex_t *, const struct timespec *);
         return real_pthread_cond_timedwait(pc, pm, abs);
     }
-    if (abs->tv_nsec < 0 || abs->tv_nsec >= 1000000000)
+    if (px_bad_abstime(abs))
         return EINVAL;
     struct pcond *c = get(pc);
     return wait(pc, pm, px__deadline(abs, (clockid_t)c->clock), "pthread_cond_timedwait",

@@ -98,7 +98,7 @@ int pthread_mutex_timedlock(pthread_mutex_t *pm, const struct timespec *abs)
         PX_REAL(int, pthread_mutex_timedlock, pthread_mutex_t *, const struct timespec *);
         return real_pthread_mutex_timedlock(pm, abs);
     }
-    if (abs->tv_nsec < 0 || abs->tv_nsec >= 1000000000)
+    if (px_bad_abstime(abs))
         return EINVAL;
     return lock(pm, px__deadline(abs, CLOCK_REALTIME), "pthread_mutex_timedlock", __builtin_return_address(0));
 }

@@ -71,6 +71,11 @@ FG_NORETURN void px__exit_sim(int status);
 
 /* Sim time as a timespec, and back into an absolute deadline. */
 fg_time px__deadline(const struct timespec *abs, clockid_t clock);
+/* An absolute timeout the timed calls refuse with EINVAL (POSIX: nanoseconds out of range). */
+static inline bool px_bad_abstime(const struct timespec *abs)
+{
+    return abs->tv_nsec < 0 || abs->tv_nsec >= 1000000000;
+}
 /* The spin guard starts over (sched.c). */
 void px__sched_reset(void);
 /* Shared-memory bookkeeping starts over (tsan.c). */

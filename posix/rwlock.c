@@ -81,6 +81,8 @@ int pthread_rwlock_timedrdlock(pthread_rwlock_t *restrict l, const struct timesp
         PX_REAL(int, pthread_rwlock_timedrdlock, pthread_rwlock_t *, const struct timespec *);
         return real_pthread_rwlock_timedrdlock(l, abs);
     }
+    if (px_bad_abstime(abs))
+        return EINVAL;
     return lock(l, false, px__deadline(abs, CLOCK_REALTIME), "pthread_rwlock_timedrdlock", __builtin_return_address(0));
 }
 
@@ -90,6 +92,8 @@ int pthread_rwlock_timedwrlock(pthread_rwlock_t *restrict l, const struct timesp
         PX_REAL(int, pthread_rwlock_timedwrlock, pthread_rwlock_t *, const struct timespec *);
         return real_pthread_rwlock_timedwrlock(l, abs);
     }
+    if (px_bad_abstime(abs))
+        return EINVAL;
     return lock(l, true, px__deadline(abs, CLOCK_REALTIME), "pthread_rwlock_timedwrlock", __builtin_return_address(0));
 }
 

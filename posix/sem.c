@@ -87,7 +87,7 @@ int sem_timedwait(sem_t *restrict s, const struct timespec *restrict abs)
         PX_REAL(int, sem_timedwait, sem_t *, const struct timespec *);
         return real_sem_timedwait(s, abs);
     }
-    if (abs->tv_nsec < 0 || abs->tv_nsec >= 1000000000) {
+    if (px_bad_abstime(abs)) {
         errno = EINVAL;
         return -1;
     }
