@@ -187,7 +187,7 @@ static bool racy(uintptr_t pc, bool add)
 
 static inline __attribute__((always_inline)) void on_access(const void *addr, void *pc, const char *what)
 {
-    if (FG_UNLIKELY(!S->active || !S->cur))
+    if (FG_UNLIKELY(!px_in_sim()))   /* another OS thread's accesses are not the sim's */
         return;
     bool sh = shared((uintptr_t)addr >> 3, S->cur->id, (uintptr_t)pc);
     if (FG_LIKELY(!sh) && !px__profiling) {
@@ -202,10 +202,10 @@ static inline __attribute__((always_inline)) void on_access(const void *addr, vo
 
 static inline __attribute__((always_inline)) void atomic_point(const volatile void *addr, void *pc)
 {
-    if (FG_UNLIKELY(!S->active || !S->cur))
+    if (FG_UNLIKELY(!px_in_sim()))   /* another OS thread's accesses are not the sim's */
         return;
     shared((uintptr_t)addr >> 3, S->cur->id, (uintptr_t)pc);
-    px__point("atomic", pc);
+    px_point("atomic", pc);
 }
 
 #define PC __builtin_return_address(0)
