@@ -73,6 +73,8 @@ const char *fg__target_file(const fg_target *t);
 uint8_t *fg__read_file(const char *path, size_t *len);
 /* Parses an unsigned number with an optional s/m/h suffix (seconds) when `time`. */
 bool fg__parse_u64(const char *s, uint64_t *v, bool time);
+/* Waits for child `pid` (through EINTR); false, with a message naming `who`, when it cannot. */
+bool fg__wait_child(int pid, int *status, const char *who);
 /* Monotonic seconds, for progress lines and --time (the harness, not the sim). */
 double fg__clock(void);
 

@@ -182,8 +182,10 @@ int fg__random_main(const fg_target *t, const char *prog, int argc, char **argv)
             _exit(rc);
         }
         int st;
-        while (waitpid(pid, &st, 0) < 0)
-            ;
+        if (!fg__wait_child(pid, &st, "random")) {
+            status_code = 2;
+            break;
+        }
         if (!x.p->in_run) {
             if (WIFEXITED(st))
                 status_code = WEXITSTATUS(st) ? WEXITSTATUS(st) : status_code;

@@ -62,9 +62,9 @@ static void run_child(struct replay *rp, const char *name, const uint8_t *data, 
         _exit(CHILD_DONE + code);
     } else {
         int st;
-        while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-            ;
-        if (WIFEXITED(st) && WEXITSTATUS(st) >= CHILD_DONE && WEXITSTATUS(st) <= CHILD_DONE + 2) {
+        if (!fg__wait_child(pid, &st, "replay"))
+            rc = 2;
+        else if (WIFEXITED(st) && WEXITSTATUS(st) >= CHILD_DONE && WEXITSTATUS(st) <= CHILD_DONE + 2) {
             rc = WEXITSTATUS(st) - CHILD_DONE;
         } else {
             /* killed by a signal, or a sanitizer ended it with its own exit status */

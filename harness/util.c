@@ -3,6 +3,8 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
 #include <time.h>
 
 uint8_t *fg__read_file(const char *path, size_t *len)
@@ -56,4 +58,14 @@ double fg__clock(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+bool fg__wait_child(int pid, int *status, const char *who)
+{
+    while (waitpid(pid, status, 0) < 0)
+        if (errno != EINTR) {
+            fprintf(stderr, "%s: waitpid: %s\n", who, strerror(errno));
+            return false;
+        }
+    return true;
 }
