@@ -60,8 +60,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     if (he && *he)
         header_every = (unsigned)strtoul(he, NULL, 10);
     atexit(sometimes_summary);
-    const char *fb = getenv("FUGUE_FEEDBACK");
-    if (!fb || strcmp(fb, "0")) {
+    if (fg__fb_mode()) {
         fg__fb_counters = extra;
         fg__fb_size = sizeof extra;
     }
