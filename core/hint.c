@@ -4,11 +4,6 @@
  * addresses, so the same schedule gives the same features in every run. */
 #include "internal.h"
 
-static uint64_t mix(uint64_t h, uint64_t x)
-{
-    return fg__mix(h, x);
-}
-
 static uint64_t str_hash(const char *s)
 {
     uint64_t h = 0xcbf29ce484222325ull;
@@ -24,9 +19,9 @@ void fg__handoff(struct task *t)
     struct task *by = S->cur;
     if (!by || by == t)
         return;
-    uint64_t sites = mix(mix(mix(1, (uint64_t)by->line), (uint64_t)t->line), str_hash(t->call));
+    uint64_t sites = fg__mix(fg__mix(fg__mix(1, (uint64_t)by->line), (uint64_t)t->line), str_hash(t->call));
     S->o.on_feature(sites, S->o.ud);
-    S->o.on_feature(mix(mix(sites, (uint64_t)by->id), (uint64_t)t->id), S->o.ud);
+    S->o.on_feature(fg__mix(fg__mix(sites, (uint64_t)by->id), (uint64_t)t->id), S->o.ud);
 }
 
 /* AFL's hit-count buckets: 0, 1, 2, 3, 4-7, 8-15, ... */
@@ -38,7 +33,7 @@ static uint64_t bucket(uint64_t v)
 void fg_cover_(uint64_t id, uint64_t value)
 {
     if (S->active && S->o.on_feature)
-        S->o.on_feature(mix(mix(2, id), bucket(value)), S->o.ud);
+        S->o.on_feature(fg__mix(fg__mix(2, id), bucket(value)), S->o.ud);
 }
 
 /* ---- fg_sometimes: properties some run should make true ---- */
@@ -60,7 +55,7 @@ bool fg_sometimes_(bool cond, const char *msg, const char *file, int line)
         props[i].held += cond;
     }
     if (cond && S->active && S->o.on_feature)
-        S->o.on_feature(mix(mix(mix(3, str_hash(file)), (uint64_t)line), str_hash(msg)), S->o.ud);
+        S->o.on_feature(fg__mix(fg__mix(fg__mix(3, str_hash(file)), (uint64_t)line), str_hash(msg)), S->o.ud);
     return cond;
 }
 
