@@ -44,8 +44,11 @@ static void report(const char *msg)
             fg__rep("  blocked tasks:\n");
         if (shown++ < 32) {
             fg__rep("    %s (group %s): %s", b->name, S->groups[b->group], b->call);
-            if (b->file)
-                fg__rep(" (%s:%d)", b->file, b->line);
+            const char *file = b->file;
+            int line = b->line;
+            fg__site_fix(&file, &line);
+            if (file)
+                fg__rep(" (%s:%d)", file, line);
             fg__rep("\n");
         }
     }

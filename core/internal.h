@@ -279,6 +279,14 @@ static inline void fg__trace_step(struct task *t)
         fg__trace_hook(t);
 }
 void fg__report_last_steps(void);
+/* A layer's name for a site ("prog+0x11a3") turned into file:line when a report or a
+ * trace prints it; weak: defined by the pthread layer, absent otherwise. */
+void fg__site_print(const char **file, int *line) __attribute__((weak));
+static inline void fg__site_fix(const char **file, int *line)
+{
+    if (fg__site_print && *file)
+        fg__site_print(file, line);
+}
 
 /* rest.c, with each module's own part: NULL when at rest, else what is not */
 #ifdef FG_REST_CHECK

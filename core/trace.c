@@ -26,8 +26,11 @@ void fg__report_last_steps(void)
         fg__fmt_time(tb, sizeof tb, r->time);
         struct task *t = S->tasks[r->task];
         fg__rep("    #%llu %s %s resumes from %s", (unsigned long long)i, tb, t->name, r->call);
-        if (r->file)
-            fg__rep(" (%s:%d)", r->file, r->line);
+        const char *file = r->file;
+        int line = r->line;
+        fg__site_fix(&file, &line);
+        if (file)
+            fg__rep(" (%s:%d)", file, line);
         fg__rep("\n");
     }
 }

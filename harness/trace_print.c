@@ -1,6 +1,9 @@
 /* --trace: the schedule told as a story, one line per step. */
 #include "harness.h"
 
+/* the pthread layer's names for sites ("prog+0x11a3") as file:line; weak: absent without it */
+void fg__site_print(const char **file, int *line) __attribute__((weak));
+
 void fg__trace_print(const fg_step *s, void *ud)
 {
     (void)ud;
@@ -9,6 +12,11 @@ void fg__trace_print(const fg_step *s, void *ud)
            (long long)(t % FG_MS), s->name, s->group);
     if (!s->call || !*s->call || !s->file)
         printf("%s\n", s->call && *s->call ? s->call : "starts");
-    else
-        printf("resumes from %s (%s:%d)\n", s->call, s->file, s->line);
+    else {
+        const char *file = s->file;
+        int line = s->line;
+        if (fg__site_print)
+            fg__site_print(&file, &line);
+        printf("resumes from %s (%s:%d)\n", s->call, file, line);
+    }
 }

@@ -37,6 +37,27 @@ Test(posix_program, lost_update_on_a_plain_int)
     found_and_replayed("lost_update", 200, "assertion");
 }
 
+Test(posix_program, trace_names_the_racy_access_by_file_and_line)
+{
+    if (!tsan_build())
+        cr_skip("needs shared-memory scheduling points (tsan instrumentation), off in sanitizer builds");
+    tmp_make("posix-site");
+    char args[512];
+    snprintf(args, sizeof args, "random --iterations 200 --crash-dir %s", tmp);
+    cr_expect_neq(prog("lost_update", args), 0, "%s", out);
+    /* the report's last steps: the preempted counter++ (line 13) and main's join (line 23) */
+    cr_expect_out("resumes from write (");
+    cr_expect_out("lost_update.c:13)");
+    snprintf(args, sizeof args, "replay --trace %s", tmp);
+    cr_expect_neq(prog("lost_update", args), 0, "%s", out);
+    cr_expect_out("(group main) resumes from write (");
+    cr_expect_out("lost_update.c:13)");
+    cr_expect_out("resumes from pthread_join (");
+    cr_expect_out("lost_update.c:23)");
+    cr_expect(strstr(out, "lost_update+0x") == NULL, "a site left unnamed:\n%s", out);
+    tmp_remove();
+}
+
 Test(posix_program, check_then_act)
 {
     found_and_replayed("check_then_act", 200, "assertion");

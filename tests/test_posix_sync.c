@@ -21,6 +21,9 @@ Test(posix_sync, lock_order_deadlock_found_and_replayed)
     cr_expect_eq(prog("lock_order", args), 1, "%s", out);
     cr_expect_out("deadlock");
     cr_expect_out("pthread_mutex_lock");
+    /* each blocked thread is named with the file:line of its lock (lock_order.c's second locks) */
+    cr_expect_out("lock_order.c:11)");
+    cr_expect_out("lock_order.c:21)");
     snprintf(args, sizeof args, "replay %s", tmp);
     cr_expect_eq(prog("lock_order", args), 1, "%s", out);
     cr_expect_out("deadlock hash");
