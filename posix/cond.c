@@ -5,7 +5,7 @@
 #include "px.h"
 
 uint32_t px__mutex_release(pthread_mutex_t *pm);
-bool px__mutex_held(pthread_mutex_t *pm);
+int px__mutex_check_held(pthread_mutex_t *pm, const char *call, void *pc);
 void px__mutex_reacquire(pthread_mutex_t *pm, uint32_t depth, void *pc);
 
 struct pcond {
@@ -47,15 +47,19 @@ int pthread_cond_destroy(pthread_cond_t *pc)
         PX_REAL(int, pthread_cond_destroy, pthread_cond_t *);
         return real_pthread_cond_destroy(pc);
     }
-    return get(pc)->q.head ? EBUSY : 0;
+    /* POSIX: destroying a cond threads wait on is undefined */
+    if (get(pc)->q.head)
+        px__misuse("pthread_cond_destroy", __builtin_return_address(0), "of a condition variable threads wait on");
+    return 0;
 }
 
 static int wait(pthread_cond_t *pc, pthread_mutex_t *pm, fg_time deadline, const char *call, void *site)
 {
     px_point(call, site);
     struct pcond *c = get(pc);
-    if (!px__mutex_held(pm))
-        return EPERM;
+    int held = px__mutex_check_held(pm, call, site);
+    if (held)
+        return held;
     uint32_t depth = px__mutex_release(pm);
     c->nwait++;
     int r = px__wait(&c->q, deadline, call, site);

@@ -49,7 +49,11 @@ int pthread_mutex_destroy(pthread_mutex_t *pm)
         return real_pthread_mutex_destroy(pm);
     }
     struct pmutex *m = get(pm);
-    return m->owner >= 0 || m->q.head ? EBUSY : 0;
+    /* POSIX: destroying a locked mutex is undefined; glibc says EBUSY and the program goes on wrong */
+    if (m->owner >= 0 || m->q.head)
+        px__misuse("pthread_mutex_destroy", __builtin_return_address(0),
+                   m->owner >= 0 ? "of a locked mutex" : "of a mutex threads wait for");
+    return 0;
 }
 
 /* Takes the mutex if free: 0, or EBUSY / EDEADLK / EAGAIN as the kind says. */
@@ -115,7 +119,7 @@ int pthread_mutex_trylock(pthread_mutex_t *pm)
     return r == EDEADLK ? EBUSY : r;
 }
 
-static int unlock(struct pmutex *m);
+static int unlock(struct pmutex *m, void *pc);
 
 int pthread_mutex_unlock(pthread_mutex_t *pm)
 {
@@ -124,14 +128,21 @@ int pthread_mutex_unlock(pthread_mutex_t *pm)
         return real_pthread_mutex_unlock(pm);
     }
     PX_POINT("pthread_mutex_unlock");
-    return unlock(get(pm));
+    return unlock(get(pm), __builtin_return_address(0));
 }
 
-static int unlock(struct pmutex *m)
+/* Errorcheck and recursive mutexes say EPERM, as POSIX says; for the others it is undefined: a failure. */
+static bool not_owner_is_ub(const struct pmutex *m)
+{
+    return m->kind != PTHREAD_MUTEX_ERRORCHECK && m->kind != PTHREAD_MUTEX_RECURSIVE;
+}
+
+static int unlock(struct pmutex *m, void *pc)
 {
     if (m->owner != S->cur->id) {
-        if (m->kind == PTHREAD_MUTEX_NORMAL && m->owner < 0)
-            fg_fail("pthread_mutex_unlock: thread %s unlocks a mutex nobody holds", S->cur->name);
+        if (not_owner_is_ub(m))
+            px__misuse("pthread_mutex_unlock", pc,
+                       m->owner < 0 ? "of a mutex nobody holds" : "of a mutex another thread holds");
         return EPERM;
     }
     if (--m->count)
@@ -150,13 +161,19 @@ uint32_t px__mutex_release(pthread_mutex_t *pm)
     uint32_t depth = m->count;
     m->count = 1;
     m->owner = S->cur->id;
-    unlock(m);
+    unlock(m, NULL);
     return depth;
 }
 
-bool px__mutex_held(pthread_mutex_t *pm)
+/* For pthread_cond_wait: 0 when the caller holds pm; EPERM (errorcheck, recursive) or a failure when not. */
+int px__mutex_check_held(pthread_mutex_t *pm, const char *call, void *pc)
 {
-    return get(pm)->owner == S->cur->id;
+    struct pmutex *m = get(pm);
+    if (m->owner == S->cur->id)
+        return 0;
+    if (not_owner_is_ub(m))
+        px__misuse(call, pc, m->owner < 0 ? "with a mutex nobody holds" : "with a mutex another thread holds");
+    return EPERM;
 }
 
 void px__mutex_reacquire(pthread_mutex_t *pm, uint32_t depth, void *pc)

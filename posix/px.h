@@ -46,6 +46,10 @@ static inline void px_point(const char *call, void *pc)
 #define PX_POINT(call) px_point(call, __builtin_return_address(0))
 /* Names the program site at return address pc ("prog+0x11a3"); returns the line (0: unknown). */
 int px__site(void *pc, const char **file);
+/* The site at pc as "a.c:12" (symbolized now: for messages of a failing sim only). */
+const char *px__site_text(void *pc, char *buf, size_t n);
+/* Fails the sim for a misuse POSIX leaves undefined, naming the thread, the call and its site. */
+FG_NORETURN void px__misuse(const char *call, void *pc, const char *what);
 /* Blocks in q as fg__wait; a thread of a sim that is ending never returns. */
 int px__wait(struct waitq *q, fg_time deadline, const char *call, void *pc);
 /* Ends the calling thread now (a cancelled thread at its next call). */

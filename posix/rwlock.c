@@ -109,8 +109,8 @@ int pthread_rwlock_unlock(pthread_rwlock_t *l)
         p->writer = -1;
     else if (p->readers)
         p->readers--;
-    else
-        return EPERM;
+    else   /* POSIX: undefined when the caller holds no lock */
+        px__misuse("pthread_rwlock_unlock", __builtin_return_address(0), "of a rwlock nobody holds");
     while (fg__wake_first(&p->q, 0))
         ;
     return 0;

@@ -269,6 +269,12 @@ void fg__site_print(const char **file, int *line)
     }
 }
 
+void px__misuse(const char *call, void *pc, const char *what)
+{
+    char buf[PATH_MAX];
+    fg__fail(FG_FAIL_ASSERT, "%s %s, by thread %s at %s", call, what, S->cur->name, px__site_text(pc, buf, sizeof buf));
+}
+
 const char *px__site_text(void *pc, char *buf, size_t n)
 {
     const char *file;

@@ -7,7 +7,12 @@
 #include <stdarg.h>
 #include <unistd.h>
 
-#define UNSUPPORTED(call, why) fg_fail("unsupported call in a fugue sim: %s (%s)", call, why)
+#define UNSUPPORTED(call, why)                                                                              \
+    do {                                                                                                     \
+        char site_[512];                                                                                     \
+        fg__fail(FG_FAIL_ASSERT, "unsupported call in a fugue sim: %s (%s), by thread %s at %s", call, why, S->cur->name, \
+                 px__site_text(__builtin_return_address(0), site_, sizeof site_));                            \
+    } while (0)
 
 pid_t fork(void)
 {

@@ -13,6 +13,8 @@ Test(posix_program, unsupported_call_names_itself)
 {
     cr_expect_eq(prog("unsupported", "replay /dev/null"), 1, "%s", out);
     cr_expect_out("unsupported call in a fugue sim: fork");
+    cr_expect_out("by thread unsupported at ");
+    cr_expect_out("unsupported.c:6");
 }
 
 /* Found within `within` random runs, saved, and the saved input replays to the same failure. */
@@ -108,4 +110,25 @@ Test(posix_program, same_trace_across_compilers)
             tmp_remove();
         }
     }
+}
+
+/* Misuse POSIX leaves undefined fails naming the call, the thread and the line; an errorcheck mutex says EPERM. */
+Test(posix_program, misuse_names_thread_call_and_line)
+{
+    static const struct { const char *arg, *msg; } cases[] = {
+        {"unlock-foreign", "pthread_mutex_unlock of a mutex another thread holds, by thread thread_1 at "},
+        {"unlock-free", "pthread_mutex_unlock of a mutex nobody holds, by thread misuse at "},
+        {"cond-unheld", "pthread_cond_wait with a mutex nobody holds, by thread misuse at "},
+        {"rwlock-unheld", "pthread_rwlock_unlock of a rwlock nobody holds, by thread misuse at "},
+        {"destroy-locked", "pthread_mutex_destroy of a locked mutex, by thread misuse at "},
+    };
+    static const char *lines[] = {"misuse.c:17", "misuse.c:30", "misuse.c:32", "misuse.c:34", "misuse.c:37"};
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char args[128];
+        snprintf(args, sizeof args, "replay /dev/null --args %s", cases[i].arg);
+        cr_expect_eq(prog("misuse", args), 1, "%s: %s", cases[i].arg, out);
+        cr_expect_out(cases[i].msg);
+        cr_expect_out(lines[i]);
+    }
+    cr_expect_eq(prog("misuse", "replay /dev/null --args errorcheck"), 0, "%s", out);
 }
