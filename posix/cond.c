@@ -4,6 +4,8 @@
  * schedule's. timedwait's deadline is in sim time on the cond's clock. */
 #include "px.h"
 
+#include <stdlib.h>
+
 uint32_t px__mutex_release(pthread_mutex_t *pm);
 int px__mutex_check_held(pthread_mutex_t *pm, const char *call, void *pc);
 void px__mutex_reacquire(pthread_mutex_t *pm, uint32_t depth, void *pc);
@@ -53,6 +55,18 @@ int pthread_cond_destroy(pthread_cond_t *pc)
     return 0;
 }
 
+/* FUGUE_SPURIOUS=1: every wait may also return without a signal, a choice of its own
+ * (off by default: it adds a question to every wait, so inputs would read differently). */
+static bool spurious(void)
+{
+    static int on = -1;
+    if (on < 0) {
+        const char *v = getenv("FUGUE_SPURIOUS");
+        on = v && *v && strcmp(v, "0");
+    }
+    return on;
+}
+
 static int wait(pthread_cond_t *pc, pthread_mutex_t *pm, fg_time deadline, const char *call, void *site)
 {
     px_point(call, site);
@@ -61,10 +75,15 @@ static int wait(pthread_cond_t *pc, pthread_mutex_t *pm, fg_time deadline, const
     if (held)
         return held;
     uint32_t depth = px__mutex_release(pm);
-    c->nwait++;
-    int r = px__wait(&c->q, deadline, call, site);
-    if (r == -ETIMEDOUT)
-        c->nwait--;
+    int r = 0;
+    if (spurious() && fg_choose(2)) {
+        px_point(call, site);   /* woken at once: others may run before it takes the mutex back */
+    } else {
+        c->nwait++;
+        r = px__wait(&c->q, deadline, call, site);
+        if (r == -ETIMEDOUT)
+            c->nwait--;
+    }
     px__mutex_reacquire(pm, depth, site);
     return r == -ETIMEDOUT ? ETIMEDOUT : 0;
 }
