@@ -46,8 +46,7 @@ int pthread_barrier_wait(pthread_barrier_t *pb)
     if (++b->arrived == b->count) {
         b->arrived = 0;
         b->generation++;
-        while (fg__wake_first(&b->q, 0))
-            ;
+        px_wake_all(&b->q);
         return PTHREAD_BARRIER_SERIAL_THREAD;
     }
     uint32_t gen = b->generation;

@@ -137,8 +137,7 @@ int pthread_cond_broadcast(pthread_cond_t *pc)
     }
     PX_POINT("pthread_cond_broadcast");
     struct pcond *c = get(pc);
-    while (fg__wake_first(&c->q, 0))
-        ;
+    px_wake_all(&c->q);
     c->nwait = 0;
     return 0;
 }

@@ -149,8 +149,7 @@ static int unlock(struct pmutex *m, void *pc)
         return 0;
     m->owner = -1;
     /* every waiter contends again; the schedule decides who gets there first */
-    while (m->q.head)
-        fg__wake_first(&m->q, 0);
+    px_wake_all(&m->q);
     return 0;
 }
 

@@ -13,9 +13,7 @@ int pthread_once(pthread_once_t *o, void (*fn)(void))
     PX_POINT("pthread_once");
     int mine = (int)((px__epoch & 0x1fffffff) << 2);
     while ((*o & ~3) == mine && (*o & 3) == ONCE_RUNNING) {
-        fg__here("pthread_once", 0);
-        if (fg_yield_() == -ECANCELED)
-            px__die();
+        px__yield(__builtin_return_address(0));
     }
     if ((*o & ~3) == mine && (*o & 3) == ONCE_DONE)
         return 0;

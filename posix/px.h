@@ -52,6 +52,14 @@ const char *px__site_text(void *pc, char *buf, size_t n);
 FG_NORETURN void px__misuse(const char *call, void *pc, const char *what);
 /* Blocks in q as fg__wait; a thread of a sim that is ending never returns. */
 int px__wait(struct waitq *q, fg_time deadline, const char *call, void *pc);
+/* Wakes every waiter of q to contend again (who wins is the schedule's). */
+static inline void px_wake_all(struct waitq *q)
+{
+    while (fg__wake_first(q, 0))
+        ;
+}
+/* Lets the others run (round robin, no choice) while the caller waits for them, at site pc. */
+void px__yield(void *pc);
 /* Ends the calling thread now (a cancelled thread at its next call). */
 FG_NORETURN void px__die(void);
 

@@ -43,7 +43,8 @@ int pthread_rwlock_destroy(pthread_rwlock_t *l)
     return p->readers || p->writer >= 0 ? EBUSY : 0;
 }
 
-static int lock(pthread_rwlock_t *l, bool write, fg_time deadline, const char *call, void *pc)
+/* try: fail at once with EBUSY instead of waiting until the deadline (then ETIMEDOUT). */
+static int lock(pthread_rwlock_t *l, bool write, bool try, fg_time deadline, const char *call, void *pc)
 {
     px_point(call, pc);
     struct prw *p = get(l);
@@ -51,8 +52,10 @@ static int lock(pthread_rwlock_t *l, bool write, fg_time deadline, const char *c
     if (p->writer == self)
         return EDEADLK;
     while (p->writer >= 0 || (write && p->readers)) {
+        if (try)
+            return EBUSY;
         if (deadline <= fg_now() || px__wait(&p->q, deadline, call, pc) == -ETIMEDOUT)
-            return deadline == fg_now() && !strstr(call, "timed") ? EBUSY : ETIMEDOUT;
+            return ETIMEDOUT;
     }
     if (write)
         p->writer = self;
@@ -61,19 +64,19 @@ static int lock(pthread_rwlock_t *l, bool write, fg_time deadline, const char *c
     return 0;
 }
 
-#define RW(name, write, deadline)                                                   \
+#define RW(name, write, try)                                                   \
     int name(pthread_rwlock_t *l)                                                   \
     {                                                                               \
         if (!px_in_sim()) {                                                         \
             PX_REAL(int, name, pthread_rwlock_t *);                                 \
             return real_##name(l);                                                  \
         }                                                                           \
-        return lock(l, write, deadline, #name, __builtin_return_address(0));       \
+        return lock(l, write, try, FG_FOREVER, #name, __builtin_return_address(0));  \
     }
-RW(pthread_rwlock_rdlock, false, FG_FOREVER)
-RW(pthread_rwlock_wrlock, true, FG_FOREVER)
-RW(pthread_rwlock_tryrdlock, false, fg_now())
-RW(pthread_rwlock_trywrlock, true, fg_now())
+RW(pthread_rwlock_rdlock, false, false)
+RW(pthread_rwlock_wrlock, true, false)
+RW(pthread_rwlock_tryrdlock, false, true)
+RW(pthread_rwlock_trywrlock, true, true)
 
 int pthread_rwlock_timedrdlock(pthread_rwlock_t *restrict l, const struct timespec *restrict abs)
 {
@@ -83,7 +86,7 @@ int pthread_rwlock_timedrdlock(pthread_rwlock_t *restrict l, const struct timesp
     }
     if (px_bad_abstime(abs))
         return EINVAL;
-    return lock(l, false, px__deadline(abs, CLOCK_REALTIME), "pthread_rwlock_timedrdlock", __builtin_return_address(0));
+    return lock(l, false, false, px__deadline(abs, CLOCK_REALTIME), "pthread_rwlock_timedrdlock", __builtin_return_address(0));
 }
 
 int pthread_rwlock_timedwrlock(pthread_rwlock_t *restrict l, const struct timespec *restrict abs)
@@ -94,7 +97,7 @@ int pthread_rwlock_timedwrlock(pthread_rwlock_t *restrict l, const struct timesp
     }
     if (px_bad_abstime(abs))
         return EINVAL;
-    return lock(l, true, px__deadline(abs, CLOCK_REALTIME), "pthread_rwlock_timedwrlock", __builtin_return_address(0));
+    return lock(l, true, false, px__deadline(abs, CLOCK_REALTIME), "pthread_rwlock_timedwrlock", __builtin_return_address(0));
 }
 
 int pthread_rwlock_unlock(pthread_rwlock_t *l)
@@ -111,7 +114,6 @@ int pthread_rwlock_unlock(pthread_rwlock_t *l)
         p->readers--;
     else   /* POSIX: undefined when the caller holds no lock */
         px__misuse("pthread_rwlock_unlock", __builtin_return_address(0), "of a rwlock nobody holds");
-    while (fg__wake_first(&p->q, 0))
-        ;
+    px_wake_all(&p->q);
     return 0;
 }

@@ -73,6 +73,13 @@ int px__wait(struct waitq *q, fg_time deadline, const char *call, void *pc)
     return r;
 }
 
+void px__yield(void *pc)
+{
+    fg__line = px__site(pc, &fg__file);
+    if (fg_yield_() == -ECANCELED || S->cur->cancelled)
+        px__die();
+}
+
 int sched_yield(void)
 {
     if (!px_in_sim()) {
@@ -83,9 +90,7 @@ int sched_yield(void)
     uint64_t before = S->steps;
     PX_POINT("sched_yield");
     if (S->steps == before && S->rq_len) {
-        fg__here("sched_yield", 0);
-        if (fg_yield_() == -ECANCELED || S->cur->cancelled)
-            px__die();
+        px__yield(__builtin_return_address(0));
     }
     return 0;
 }

@@ -51,10 +51,8 @@ static int wait(sem_t *s, fg_time deadline, const char *call, void *pc)
     px_point(call, pc);
     struct psem *p = get(s);
     while (!p->value) {
-        if (deadline <= fg_now() || px__wait(&p->q, deadline, call, pc) == -ETIMEDOUT) {
-            errno = deadline <= fg_now() && deadline != FG_FOREVER ? ETIMEDOUT : EAGAIN;
-            return -1;
-        }
+        if (deadline <= fg_now() || px__wait(&p->q, deadline, call, pc) == -ETIMEDOUT)
+            return -1;   /* the caller says why: EAGAIN (trywait) or ETIMEDOUT */
     }
     p->value--;
     return 0;
@@ -111,8 +109,7 @@ int sem_post(sem_t *s)
         return -1;
     }
     p->value++;
-    while (fg__wake_first(&p->q, 0))
-        ;
+    px_wake_all(&p->q);
     return 0;
 }
 

@@ -38,9 +38,7 @@ int pthread_spin_lock(pthread_spinlock_t *l)
     if (*l == S->cur->id + 1)
         return EDEADLK;
     while (*l) {
-        fg__here("pthread_spin_lock", 0);
-        if (fg_yield_() == -ECANCELED)
-            px__die();
+        px__yield(__builtin_return_address(0));
     }
     *l = S->cur->id + 1;
     return 0;

@@ -43,8 +43,7 @@ static void ended(struct px_thread *th)
 {
     px__keys_exit(th);
     if (--live == 0)
-        while (fg__wake_first(&all_done, 0))
-            ;
+        px_wake_all(&all_done);
 }
 
 static void start(void *arg)

@@ -17,16 +17,16 @@ static size_t cap, used;               /* cap: a power of two */
 struct racy { uintptr_t pc; uint32_t epoch; };
 static struct racy *sites;
 static size_t sites_cap, sites_used;
-static uint32_t tab_epoch, sites_epoch;
 
 static inline size_t hash(uintptr_t x, size_t c)
 {
     return (size_t)((x * 0x9e3779b97f4a7c15ull) >> 17) & (c - 1);
 }
 
+/* Called by the root before main: entries of older epochs read as empty, nothing is cleared. */
 void px__shadow_reset(void)
 {
-    used = sites_used = 0;   /* entries of older epochs read as empty */
+    used = sites_used = 0;
 }
 
 static void grow_tab(void)
@@ -113,10 +113,6 @@ size_t px__known_sites(void)
 /* True when granule g has been touched by another thread than `self` in this run. */
 static inline bool shared(uintptr_t g, int self, uintptr_t pc)
 {
-    if (FG_UNLIKELY(tab_epoch != px__epoch)) {
-        tab_epoch = px__epoch;
-        used = 0;
-    }
     if (FG_UNLIKELY((used + 1) * 2 > cap))
         grow_tab();
     size_t j = hash(g, cap);
@@ -146,10 +142,6 @@ static inline bool shared(uintptr_t g, int self, uintptr_t pc)
 /* Looks up site pc among this run's racy sites; adds it when `add`. */
 static bool racy(uintptr_t pc, bool add)
 {
-    if (sites_epoch != px__epoch) {
-        sites_epoch = px__epoch;
-        sites_used = 0;
-    }
     if (!sites_used && !add)
         return false;
     if ((sites_used + 1) * 2 > sites_cap) {
@@ -192,7 +184,7 @@ static inline __attribute__((always_inline)) void on_access(const void *addr, vo
     bool sh = shared((uintptr_t)addr >> 3, S->cur->id, (uintptr_t)pc);
     if (FG_LIKELY(!sh) && !px__profiling) {
         if (FG_LIKELY(!is_known((uintptr_t)pc)) &&
-            (FG_LIKELY(!sites_used || sites_epoch != px__epoch) || !racy((uintptr_t)pc, false)))
+            (FG_LIKELY(!sites_used) || !racy((uintptr_t)pc, false)))
             return;
     } else {
         racy((uintptr_t)pc, true);
