@@ -47,13 +47,14 @@ Test(posix_program, trace_names_the_racy_access_by_file_and_line)
     char args[512];
     snprintf(args, sizeof args, "random --iterations 200 --crash-dir %s", tmp);
     cr_expect_neq(prog("lost_update", args), 0, "%s", out);
-    /* the report's last steps: the preempted counter++ (line 13) and main's join (line 23) */
+    /* the report's last steps: the preempted counter++ and main's join (line 23); gcc -O1
+     * folds the loop into one += 3 and puts its write on the for line (12), clang on 13 */
     cr_expect_out("resumes from write (");
-    cr_expect_out("lost_update.c:13)");
+    cr_expect(strstr(out, "lost_update.c:12)") || strstr(out, "lost_update.c:13)"), "no counter++ site in:\n%s", out);
     snprintf(args, sizeof args, "replay --trace %s", tmp);
     cr_expect_neq(prog("lost_update", args), 0, "%s", out);
     cr_expect_out("(group main) resumes from write (");
-    cr_expect_out("lost_update.c:13)");
+    cr_expect(strstr(out, "lost_update.c:12)") || strstr(out, "lost_update.c:13)"), "no counter++ site in:\n%s", out);
     cr_expect_out("resumes from pthread_join (");
     cr_expect_out("lost_update.c:23)");
     cr_expect(strstr(out, "lost_update+0x") == NULL, "a site left unnamed:\n%s", out);
