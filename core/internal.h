@@ -256,6 +256,10 @@ void fg__prio_begin(fg_fn root);
 void fg__prio_end(fg_fn root);
 /* The index in the ready ring of the task to run next. */
 uint32_t fg__prio_pick(void);
+/* A layer's preemption point (preempt.c): 0 keeps the running task, i + 1 runs ready task i. */
+uint32_t fg__prio_preempt(void);
+/* The running task yields because it waits for others (a spin): it drops below every priority. */
+void fg__prio_yield(void);
 
 /* trace.c */
 static inline uint64_t fg__mix(uint64_t h, uint64_t x)

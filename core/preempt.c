@@ -9,7 +9,8 @@ void fg__preempt(const char *call, const char *file, int line)
     uint32_t n = S->rq_len;
     if (!n)
         return;
-    uint64_t k = fg_choose((uint64_t)n + 1);
+    /* PCT and POS: the enabled task of highest priority (prio.c) */
+    uint64_t k = S->o.strategy >= FG_PCT ? fg__prio_preempt() : fg_choose((uint64_t)n + 1);
     if (!k)
         return;
     uint32_t mask = S->rq_cap - 1, i = (uint32_t)k - 1;

@@ -58,9 +58,16 @@ static uint64_t *k_of(fg_fn root)
 
 /* ---- the header: read (bytes) or drawn and recorded (rng) at the sim's start ---- */
 
+/* fg__prio_preempt chose the front of the ready ring: the pick that follows takes it */
+static bool handoff;
+/* fg__prio_yield: the latest yielder ranks lowest, so spinners take turns */
+static uint32_t yield_rank;
+
 void fg__prio_begin(fg_fn root)
 {
     S->prio_steps = 0;
+    handoff = false;
+    yield_rank = 0xffff;
     if (S->o.strategy != FG_PCT && S->o.strategy != FG_POS)
         return;
     bool rng = S->src == SRC_RNG;
@@ -122,6 +129,11 @@ static uint32_t best(void)
 
 uint32_t fg__prio_pick(void)
 {
+    if (handoff) {
+        handoff = false;
+    yield_rank = 0xffff;
+        return 0;
+    }
     uint32_t i = best();
     if (S->o.strategy == FG_PCT) {
         /* only steps with a choice count toward k, and only they hold change points */
@@ -140,4 +152,45 @@ uint32_t fg__prio_pick(void)
         at(i)->prio_set = false;
     }
     return i;
+}
+
+/* ---- preemption points of a layer (the pthread layer's calls and shared accesses) ---- */
+
+/* The same rules at a point where the running task could go on: it is one of
+ * the enabled tasks, so a step with any task ready counts toward k and may hold
+ * a change point; a ready task runs instead only if its priority is higher
+ * (ties keep the running one: the all-zero input is run-to-block). */
+uint32_t fg__prio_preempt(void)
+{
+    struct task *t = S->cur;
+    uint32_t i = best(), p = prio(at(i));
+    bool keep = p >> 16 <= prio(t) >> 16;
+    if (S->o.strategy == FG_PCT) {
+        S->prio_steps++;
+        for (unsigned c = 0; c + 1 < S->o.depth; c++)
+            if (S->cp[c] == S->prio_steps) {
+                struct task *d = keep ? t : at(i);
+                d->prio = (uint32_t)(FG_PCT_MAX_DEPTH - 1 - c) << 16 | (d->prio & 0xffff);
+                i = best();
+                p = prio(at(i));
+                keep = p >> 16 <= prio(t) >> 16;
+            }
+    } else {
+        (keep ? t : at(i))->prio_set = false;
+    }
+    if (keep)
+        return 0;
+    handoff = true;
+    return i + 1;
+}
+
+void fg__prio_yield(void)
+{
+    struct task *t = S->cur;
+    if (S->o.strategy != FG_PCT && S->o.strategy != FG_POS)
+        return;
+    prio(t);
+    t->prio = yield_rank;   /* level 0, below the change points' 1..d-1 */
+    if (yield_rank)
+        yield_rank--;
 }

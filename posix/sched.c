@@ -45,6 +45,7 @@ void px__point(const char *call, void *pc)
         /* no choice: round-robin if someone is ready, else spinning takes a microsecond */
         streak = 0;
         fg__line = px__site(pc, &fg__file);
+        fg__prio_yield();   /* under PCT/POS a spinner goes below the thread it waits for */
         if ((S->rq_len ? fg_yield_() : fg_sleep_(FG_US)) == -ECANCELED || t->cancelled)
             px__die();
         return;
@@ -76,6 +77,7 @@ int px__wait(struct waitq *q, fg_time deadline, const char *call, void *pc)
 void px__yield(void *pc)
 {
     fg__line = px__site(pc, &fg__file);
+    fg__prio_yield();
     if (fg_yield_() == -ECANCELED || S->cur->cancelled)
         px__die();
 }
