@@ -353,7 +353,7 @@ const char *fg__sim_at_rest(void)
 const char *fg_outcome_name(fg_outcome o)
 {
     static const char *names[] = {"pass", "assertion", "deadlock", "livelock", "crash", "stack overflow",
-                                  "nondeterminism", "exit status"};
+                                  "nondeterminism", "exit status", "data race"};
     return (unsigned)o < sizeof names / sizeof *names ? names[o] : "unknown";
 }
 

@@ -62,6 +62,7 @@ typedef enum fg_outcome {
     FG_FAIL_OVERFLOW,  /* a task overflowed its stack */
     FG_FAIL_NONDET,    /* a replayed prefix asked a different question (exhaustive) */
     FG_FAIL_EXIT,      /* the program exited with a nonzero status (the pthread layer) */
+    FG_FAIL_RACE,      /* two threads' accesses unordered by happens-before (the pthread layer's --races) */
 } fg_outcome;
 
 /* One step: one resumption of one task; the trace is the list of steps. */

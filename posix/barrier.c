@@ -43,14 +43,17 @@ int pthread_barrier_wait(pthread_barrier_t *pb)
     struct pbarrier *b = (struct pbarrier *)(void *)pb;
     if (b->stamp != px__epoch)
         fg_fail("pthread_barrier_wait: thread %s waits at a barrier that was never initialised", S->cur->name);
+    px_race_release(b);   /* everyone's past before the barrier, every thread's after it */
     if (++b->arrived == b->count) {
         b->arrived = 0;
         b->generation++;
         px_wake_all(&b->q);
+        px_race_acquire(b);
         return PTHREAD_BARRIER_SERIAL_THREAD;
     }
     uint32_t gen = b->generation;
     while (gen == b->generation)
         px__wait(&b->q, FG_FOREVER, "pthread_barrier_wait", __builtin_return_address(0));
+    px_race_acquire(b);
     return 0;
 }

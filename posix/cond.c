@@ -83,6 +83,8 @@ static int wait(pthread_cond_t *pc, pthread_mutex_t *pm, fg_time deadline, const
         r = px__wait(&c->q, deadline, call, site);
         if (r == -ETIMEDOUT)
             c->nwait--;
+        else
+            px_race_acquire(c);   /* the signal happens before the wakeup */
     }
     px__mutex_reacquire(pm, depth, site);
     return r == -ETIMEDOUT ? ETIMEDOUT : 0;
@@ -125,6 +127,7 @@ int pthread_cond_signal(pthread_cond_t *pc)
         for (uint64_t k = fg_choose(c->nwait); k > 0 && t->wq_next; k--)
             t = t->wq_next;
     c->nwait--;
+    px_race_release(c);
     fg__wake(t, 0);
     return 0;
 }
@@ -137,6 +140,8 @@ int pthread_cond_broadcast(pthread_cond_t *pc)
     }
     PX_POINT("pthread_cond_broadcast");
     struct pcond *c = get(pc);
+    if (c->q.head)
+        px_race_release(c);
     px_wake_all(&c->q);
     c->nwait = 0;
     return 0;

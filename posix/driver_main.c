@@ -1,6 +1,6 @@
 /* main() of a program built by fugue-cc: the standard driver (replay,
  * random, exhaustive, minimize, check-determinism); the program's own
- * arguments follow --args. */
+ * arguments follow --args. --races (any command) adds data races as a failure. */
 #include "px.h"
 
 extern int px__argc;
@@ -20,6 +20,15 @@ int main(int argc, char **argv)
             break;
         }
     }
+    /* --races belongs to the layer, not the driver: taken out before the driver parses */
+    int n = 1;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--races"))
+            px__races = true;
+        else
+            argv[n++] = argv[i];
+    }
+    argc = n;
     if (argc > 1 && strcmp(argv[1], "info") && strcmp(argv[1], "--help") && strcmp(argv[1], "-h"))
         px__profile();
     return fg_target_main(&px__target, argc, argv);

@@ -62,6 +62,7 @@ static int try(struct pmutex *m, int self)
     if (m->owner < 0) {
         m->owner = self;
         m->count = 1;
+        px_race_acquire(m);
         return 0;
     }
     if (m->owner != self)
@@ -148,6 +149,7 @@ static int unlock(struct pmutex *m, void *pc)
     if (--m->count)
         return 0;
     m->owner = -1;
+    px_race_release(m);
     /* every waiter contends again; the schedule decides who gets there first */
     px_wake_all(&m->q);
     return 0;

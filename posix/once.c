@@ -15,10 +15,13 @@ int pthread_once(pthread_once_t *o, void (*fn)(void))
     while ((*o & ~3) == mine && (*o & 3) == ONCE_RUNNING) {
         px__yield(__builtin_return_address(0));
     }
-    if ((*o & ~3) == mine && (*o & 3) == ONCE_DONE)
+    if ((*o & ~3) == mine && (*o & 3) == ONCE_DONE) {
+        px_race_acquire(o);   /* what the routine did happens before every return */
         return 0;
+    }
     *o = mine | ONCE_RUNNING;
     fn();
     *o = mine | ONCE_DONE;
+    px_race_release(o);
     return 0;
 }

@@ -30,6 +30,8 @@ static void root(void *arg)
     px__shadow_reset();
     px__sched_reset();
     px__data_reset();
+    if (px__races)
+        px__race_reset();
     rand_state = 1;
     optind = 0;   /* libc's getopt state lives outside the program's globals: 0 makes glibc start afresh */
     px__thread(0)->used = true;
@@ -57,6 +59,8 @@ __attribute__((constructor)) static void register_program(void)
     px__target.name = program_invocation_short_name;
     const char *ok = getenv("FUGUE_EXIT_STATUS_OK");
     exit_status_ok = ok && *ok && strcmp(ok, "0");
+    const char *races = getenv("FUGUE_RACES");
+    px__races = races && *races && strcmp(races, "0");
     px__argc = 1;
     px__argv = default_argv;
     default_argv[0] = program_invocation_short_name;
@@ -100,6 +104,7 @@ void px__profile(void)
         dup2(null, 1);
         dup2(null, 2);
         px__profile_fd = fds[1];
+        px__races = false;   /* a race found would end a run early: the sites learnt must not depend on it */
         fg_opts o = fg_target_opts(&px__target);
         o.return_on_failure = true;
         o.quiet = true;

@@ -95,6 +95,27 @@ void px__shadow_reset(void);
 /* The program's own globals go back to how they were before the first run (data.c). */
 void px__data_reset(void);
 
+/* --races (race.c): happens-before as vector clocks, checked at every instrumented access */
+extern bool px__races;
+void px__race_reset(void);
+void px__race_acquire_(const void *obj);
+void px__race_release_(const void *obj);
+void px__race_create_(int child);
+void px__race_join_(int child);
+void px__race_access_(const void *addr, void *pc, bool write);
+/* The calling thread acquires what earlier releases of obj (a sync object's address) published. */
+static inline void px_race_acquire(const void *obj)
+{
+    if (FG_UNLIKELY(px__races))
+        px__race_acquire_(obj);
+}
+/* The calling thread publishes its past through obj. */
+static inline void px_race_release(const void *obj)
+{
+    if (FG_UNLIKELY(px__races))
+        px__race_release_(obj);
+}
+
 /* Marks a sync object's stamp: true when it was fresh and must be initialised. */
 static inline bool px__fresh(uint32_t *stamp)
 {

@@ -61,6 +61,7 @@ static int lock(pthread_rwlock_t *l, bool write, bool try, fg_time deadline, con
         p->writer = self;
     else
         p->readers++;
+    px_race_acquire(p);
     return 0;
 }
 
@@ -114,6 +115,7 @@ int pthread_rwlock_unlock(pthread_rwlock_t *l)
         p->readers--;
     else   /* POSIX: undefined when the caller holds no lock */
         px__misuse("pthread_rwlock_unlock", __builtin_return_address(0), "of a rwlock nobody holds");
+    px_race_release(p);
     px_wake_all(&p->q);
     return 0;
 }

@@ -55,6 +55,7 @@ static int wait(sem_t *s, fg_time deadline, const char *call, void *pc)
             return -1;   /* the caller says why: EAGAIN (trywait) or ETIMEDOUT */
     }
     p->value--;
+    px_race_acquire(p);
     return 0;
 }
 
@@ -109,6 +110,7 @@ int sem_post(sem_t *s)
         return -1;
     }
     p->value++;
+    px_race_release(p);
     px_wake_all(&p->q);
     return 0;
 }

@@ -24,6 +24,7 @@ int pthread_spin_trylock(pthread_spinlock_t *l)
     if (*l)
         return EBUSY;
     *l = S->cur->id + 1;
+    px_race_acquire((const void *)(uintptr_t)l);
     return 0;
 }
 
@@ -41,6 +42,7 @@ int pthread_spin_lock(pthread_spinlock_t *l)
         px__yield(__builtin_return_address(0));
     }
     *l = S->cur->id + 1;
+    px_race_acquire((const void *)(uintptr_t)l);
     return 0;
 }
 
@@ -51,6 +53,7 @@ int pthread_spin_unlock(pthread_spinlock_t *l)
         return 0;
     }
     PX_POINT("pthread_spin_unlock");
+    px_race_release((const void *)(uintptr_t)l);
     *l = 0;
     return 0;
 }

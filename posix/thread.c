@@ -83,6 +83,8 @@ int pthread_create(pthread_t *tid, const pthread_attr_t *attr, void *(*fn)(void 
     struct px_thread *th = px__thread(id);
     *th = (struct px_thread){.fn = fn, .arg = arg, .detached = detach == PTHREAD_CREATE_DETACHED, .used = true};
     live++;
+    if (px__races)
+        px__race_create_(id);
     *tid = (pthread_t)id + 1;
     return 0;
 }
@@ -112,6 +114,8 @@ int pthread_join(pthread_t t, void **ret)
     tk->join_claimed = true;
     if (tk->state != T_DONE)
         px__wait(&tk->joiners, FG_FOREVER, "pthread_join", __builtin_return_address(0));
+    if (px__races)
+        px__race_join_(tk->id);
     if (ret)
         *ret = px__thread(tk->id)->ret;
     return 0;

@@ -185,11 +185,14 @@ static inline __attribute__((always_inline)) void on_access(const void *addr, vo
     if (FG_LIKELY(!sh) && !px__profiling) {
         if (FG_LIKELY(!is_known((uintptr_t)pc)) &&
             (FG_LIKELY(!sites_used) || !racy((uintptr_t)pc, false)))
-            return;
+            goto done;
     } else {
         racy((uintptr_t)pc, true);
     }
     px_point(what, pc);
+done:   /* the access happens now, after any switch */
+    if (FG_UNLIKELY(px__races))
+        px__race_access_(addr, pc, what[0] == 'w');
 }
 
 static inline __attribute__((always_inline)) void atomic_point(const volatile void *addr, void *pc)
@@ -198,6 +201,9 @@ static inline __attribute__((always_inline)) void atomic_point(const volatile vo
         return;
     shared((uintptr_t)addr >> 3, S->cur->id, (uintptr_t)pc);
     px_point("atomic", pc);
+    /* sequentially consistent: each atomic acquires and releases its address */
+    px_race_acquire((const void *)addr);
+    px_race_release((const void *)addr);
 }
 
 #define PC __builtin_return_address(0)

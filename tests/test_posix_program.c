@@ -133,3 +133,65 @@ Test(posix_program, misuse_names_thread_call_and_line)
     }
     cr_expect_eq(prog("misuse", "replay /dev/null --args errorcheck"), 0, "%s", out);
 }
+
+/* PCT and POS drive the layer's points: priorities decide who runs at every shared access and call. */
+Test(posix_program, pct_preempts_only_at_change_points)
+{
+    if (!tsan_build())
+        cr_skip("needs shared-memory scheduling points (tsan instrumentation), off in sanitizer builds");
+    /* depth 1: no change point, the highest-priority thread runs its whole loop */
+    cr_expect_eq(prog("interleave", "random --strategy pct --depth 1 --iterations 300 --no-save"), 0, "%s", out);
+    /* a uniform choice at each point interleaves at once */
+    cr_expect_eq(prog("interleave", "random --iterations 300 --no-save"), 1, "%s", out);
+    /* depth 2: one change point in a thread's loop interleaves; the input saved with its tag replays
+     * to the same failure with no flag, twice to one hash */
+    static const char *how[] = {"--strategy pct --depth 2", "--strategy pos", "--strategy auto"};
+    for (size_t i = 0; i < sizeof how / sizeof *how; i++) {
+        tmp_make("posix-pct");
+        char args[512];
+        snprintf(args, sizeof args, "random %s --iterations 300 --crash-dir %s", how[i], tmp);
+        cr_expect_eq(prog("interleave", args), 1, "%s: %s", how[i], out);
+        cr_expect_out("assertion");
+        snprintf(args, sizeof args, "replay %s", tmp);
+        cr_expect_eq(prog("interleave", args), 1, "%s: %s", how[i], out);
+        cr_expect_out("assertion");
+        snprintf(args, sizeof args, "check-determinism %s/crash-*", tmp);
+        cr_expect_eq(prog("interleave", args), 0, "%s: %s", how[i], out);
+        tmp_remove();
+    }
+    /* the tagged PCT input with an all-zero header is the natural schedule: run-to-block, no failure */
+    cr_expect_eq(prog("interleave", "replay --hex fe5c010302"), 0, "%s", out);
+    cr_expect_eq(prog("interleave", "check-determinism --iterations 100"), 0, "%s", out);
+}
+
+/* --races: a race is its own failure, named by both sites, on every schedule; without the flag it is not one. */
+Test(posix_program, races_reported_with_both_sites)
+{
+    if (!tsan_build())
+        cr_skip("needs the tsan instrumentation, off in sanitizer builds");
+    cr_expect_eq(prog("racy", "replay /dev/null"), 0, "%s", out);
+    cr_expect_eq(prog("racy", "replay /dev/null --races"), 1, "%s", out);
+    cr_expect_out("data race on 0x");
+    cr_expect_out("between racy at ");
+    cr_expect_out("racy.c:23 (read) and thread_1 at ");
+    cr_expect_out("racy.c:14 (write)");
+    cr_expect_out(": data race hash ");
+    tmp_make("posix-race");
+    char args[512];
+    snprintf(args, sizeof args, "random --races --strategy pct --iterations 50 --crash-dir %s", tmp);
+    cr_expect_eq(prog("racy", args), 1, "%s", out);
+    snprintf(args, sizeof args, "replay --races %s", tmp);
+    cr_expect_eq(prog("racy", args), 1, "%s", out);
+    cr_expect_out("data race hash");
+    snprintf(args, sizeof args, "check-determinism --races %s/crash-*", tmp);
+    cr_expect_eq(prog("racy", args), 0, "%s", out);
+    tmp_remove();
+}
+
+Test(posix_program, race_free_program_has_no_race)
+{
+    if (!tsan_build())
+        cr_skip("needs the tsan instrumentation, off in sanitizer builds");
+    cr_expect_eq(prog("race_free", "random --races --iterations 300 --no-save"), 0, "%s", out);
+    cr_expect_eq(prog("race_free", "random --races --strategy pct --iterations 300 --no-save"), 0, "%s", out);
+}
