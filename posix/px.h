@@ -71,6 +71,8 @@ struct px_thread {
     bool detached, used;
     void **keys;            /* pthread_key values, by key */
     uint32_t nkeys;
+    struct px_tls *tls;     /* its thread-local variables (tls.c), sim memory */
+    uint32_t ntls, tls_cap;
 };
 struct px_thread *px__thread(int id);
 /* The layer's per-sim state starts over (called by the root task before main). */
@@ -103,6 +105,8 @@ void px__race_release_(const void *obj);
 void px__race_create_(int child);
 void px__race_join_(int child);
 void px__race_access_(const void *addr, void *pc, bool write);
+/* A block of n bytes at p is freed: its history goes (free.c). */
+void px__race_free_(void *p, size_t n);
 /* The calling thread acquires what earlier releases of obj (a sync object's address) published. */
 static inline void px_race_acquire(const void *obj)
 {

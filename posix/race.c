@@ -246,3 +246,42 @@ void px__race_access_(const void *addr, void *pc, bool write)
     e->r[k++] = now;
     e->nreads = k;
 }
+
+/* ---- freed memory starts over: a block malloc hands out again is new memory ---- */
+
+static struct cell *find_cell(uintptr_t addr)
+{
+    if (!cells_used)
+        return NULL;
+    size_t j = hash(addr, cells_cap);
+    for (;;) {
+        struct cell *e = &cells[j];
+        if (e->epoch != px__epoch)
+            return NULL;
+        if (e->addr == addr)
+            return e;
+        j = (j + 1) & (cells_cap - 1);
+    }
+}
+
+static void forget(struct cell *e)
+{
+    e->w.tid = -1;     /* the slot stays: other addresses' probe chains go through it */
+    e->nreads = 0;
+}
+
+void px__race_free_(void *p, size_t n)
+{
+    uintptr_t lo = (uintptr_t)p, hi = lo + n;
+    if (n > cells_cap) {
+        for (size_t i = 0; i < cells_cap; i++)
+            if (cells[i].epoch == px__epoch && cells[i].addr >= lo && cells[i].addr < hi)
+                forget(&cells[i]);
+        return;
+    }
+    for (uintptr_t a = lo; a < hi; a++) {
+        struct cell *e = find_cell(a);
+        if (e)
+            forget(e);
+    }
+}

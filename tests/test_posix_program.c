@@ -195,3 +195,21 @@ Test(posix_program, race_free_program_has_no_race)
     cr_expect_eq(prog("race_free", "random --races --iterations 300 --no-save"), 0, "%s", out);
     cr_expect_eq(prog("race_free", "random --races --strategy pct --iterations 300 --no-save"), 0, "%s", out);
 }
+
+/* __thread: a copy per thread from clang's builds (emulated TLS, answered by the layer); gcc's share one. */
+Test(posix_program, thread_local_variables_per_thread)
+{
+    const char *cc = getenv("FUGUE_POSIX_CC"), *other = getenv("FUGUE_POSIX_OTHER");
+    bool clang_here = cc && !strcmp(cc, "clang");
+    for (int i = 0; i < (other && !strcmp(other, "1") ? 2 : 1); i++) {
+        bool clang = i ? !clang_here : clang_here;
+        const char *name = i ? "tls-other" : "tls";
+        int st = prog(name, "random --iterations 100 --no-save");
+        if (clang) {
+            cr_expect_eq(st, 0, "%s (clang): %s", name, out);
+        } else {
+            cr_expect_eq(st, 1, "%s (gcc) shares one copy, so its assertion fails: %s", name, out);
+            cr_expect_out("assertion failed: mine == 8");
+        }
+    }
+}

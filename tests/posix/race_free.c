@@ -1,10 +1,12 @@
 /* Shared data handed between threads through every kind of happens-before
  * edge the layer knows: create/join, a mutex, a condition variable, a
- * semaphore, a barrier, pthread_once, an atomic flag. --races must report
- * nothing on any schedule. */
+ * semaphore, a barrier, pthread_once, an atomic flag; and a block one thread
+ * frees that malloc hands to the other (new memory, no race). --races must
+ * report nothing on any schedule. */
 #include <assert.h>
 #include <pthread.h>
 #include <semaphore.h>
+#include <stdlib.h>
 
 static pthread_mutex_t m = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t c = PTHREAD_COND_INITIALIZER;
@@ -22,6 +24,10 @@ static void init(void)
 static void *worker(void *arg)
 {
     int me = (int)(long)arg;
+    int *scratch = malloc(4 * sizeof *scratch);  /* the other thread's freed block, often */
+    scratch[0] = me;
+    __asm__ volatile("" : : "r"(scratch) : "memory");   /* the store stays */
+    free(scratch);
     assert(before_create == 1);                 /* create */
     pthread_once(&once, init);
     assert(by_once == 7);                       /* once */
