@@ -52,9 +52,10 @@ FG_TARGET(config_relay, .strategy = FG_POS, .expect = FG_FAIL_ASSERT, .find_with
     for (int i = 0; i <= RELAYS; i++)
         version[i] = 1;
     fg_spawn(heartbeat, NULL, .name = "heartbeat_0", .primary = true);
-    fg_spawn(origin, NULL, .primary = true);
-    for (int i = 1; i <= RELAYS; i++)
-        fg_spawn(relay, (void *)(intptr_t)i, .name = fg_fmt("relay_%d", i), .primary = true);
+    /* downstream first: neither the wake order nor PCT's ties (lower id first) is the bug's order */
     fg_spawn(client, NULL, .primary = true);
+    for (int i = RELAYS; i >= 1; i--)
+        fg_spawn(relay, (void *)(intptr_t)i, .name = fg_fmt("relay_%d", i), .primary = true);
+    fg_spawn(origin, NULL, .primary = true);
     fg_spawn(heartbeat, NULL, .name = "heartbeat_1", .primary = true);
 }
