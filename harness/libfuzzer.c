@@ -67,9 +67,15 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     return 0;
 }
 
+static bool tagged(const uint8_t *d, size_t n);
+static bool pct_stream;   /* a PCT run read the stream: losses, delays, fg_rand_* */
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     fg_target_fuzz_one(target, data, size);
+    fg_strategy s = tagged(data, size) ? (fg_strategy)data[3] : target->strategy;
+    if (s == FG_PCT && fg__fuzz_last_choices)
+        pct_stream = true;
     return 0;
 }
 
@@ -121,14 +127,17 @@ static uint64_t mix(uint64_t x)
 }
 
 /* Under PCT the header is the whole schedule (the stream is read only for
- * the 17th task on), and a byte mutation is a blind jump: a PCT input gets
- * one or two header edits, and one time in 8 a header drawn afresh the way
- * random mode does (distinct first priorities, d - 1 change points uniform in
- * the longest run seen). Measured (5 seeds each, deep_3 and five_events) this
- * beat byte mutations with header edits 1 in 4, and an even mix. The fuzzer
- * keeps what reaches new coverage and edits from there, so a bug that needs
- * d - 1 exact change points can be found one change point at a time, about k
- * tries each, instead of k^(d-1) for all at once. */
+ * the 17th task on, and for what is not scheduling: losses, delays,
+ * fg_rand_*), and a byte mutation there is a blind jump: a PCT input gets one
+ * or two header edits, and one time in 8 a header drawn afresh the way random
+ * mode does (distinct first priorities, d - 1 change points uniform in the
+ * longest run seen). Once a PCT run has read the stream, half of the
+ * mutations are the byte mutations below instead. Measured (5 seeds each,
+ * deep_3 and five_events) header-only beat byte mutations with header edits
+ * 1 in 4, and an even mix. The fuzzer keeps what reaches new coverage and
+ * edits from there, so a bug that needs d - 1 exact change points can be
+ * found one change point at a time, about k tries each, instead of k^(d-1)
+ * for all at once. */
 static size_t mutate_pct(uint8_t *data, size_t size, size_t max_size, size_t at, unsigned depth, unsigned seed)
 {
     uint64_t x = mix(seed);
@@ -193,7 +202,8 @@ size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size, unsi
     size_t at = tagged(data, size) ? FG_TAG_LEN : 0;
     fg_strategy s = at ? (fg_strategy)data[3] : target->strategy;
     unsigned depth = at ? data[4] : target->depth;
-    if (s == FG_PCT && header_every)
+    /* PCT runs that read the stream (losses, delays, fg_rand_*) need its bytes mutated too: half the time */
+    if (s == FG_PCT && header_every && (!pct_stream || (mix(seed) >> 40) % 2 == 0))
         return mutate_pct(data, size, max_size, at, depth ? depth : 3, seed);
     if ((s == FG_PCT || s == FG_POS) && header_every && seed % header_every == 1)
         return mutate_header(data, size, max_size, at, s == FG_PCT ? (depth ? depth : 3) : 0,
