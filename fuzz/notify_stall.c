@@ -1,9 +1,11 @@
-/* Planted bug (bug depth 3): a one-slot buffer with one condition for both
- * "not full" and "not empty", and notify_one. Two producers and two consumers:
- * a producer's notify can wake the other producer instead of a consumer, which
- * finds the slot full and waits again, and every task ends up waiting (a
- * deadlock). It needs both consumers and one producer waiting when the other
- * producer fills the slot and wakes the wrong one. */
+/* Planted bug (bug depth 3; PCT finds it from d = 2, blocking switches tasks
+ * for it): a one-slot buffer with one condition for both "not full" and "not
+ * empty", and notify_one. Two producers and two consumers: a producer's notify
+ * can wake the other producer instead of a consumer, which finds the slot full
+ * and waits again, and every task ends up waiting (a deadlock). It needs both
+ * consumers and one producer waiting when the other producer fills the slot
+ * and wakes the wrong one.
+ */
 #include <fugue.h>
 #include <fugue/sync.h>
 #include <fugue/target.h>
