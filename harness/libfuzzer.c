@@ -126,18 +126,19 @@ static uint64_t mix(uint64_t x)
     return x ^ x >> 31;
 }
 
-/* Under PCT the header is the whole schedule (the stream is read only for
- * the 17th task on, and for what is not scheduling: losses, delays,
- * fg_rand_*), and a byte mutation there is a blind jump: a PCT input gets one
- * or two header edits, and one time in 8 a header drawn afresh the way random
- * mode does (distinct first priorities, d - 1 change points uniform in the
- * longest run seen). Once a PCT run has read the stream, half of the
- * mutations are the byte mutations below instead. Measured (5 seeds each,
- * deep_3 and five_events) header-only beat byte mutations with header edits
- * 1 in 4, and an even mix. The fuzzer keeps what reaches new coverage and
- * edits from there, so a bug that needs d - 1 exact change points can be
- * found one change point at a time, about k tries each, instead of k^(d-1)
- * for all at once. */
+/* Under PCT the header is the whole schedule (the stream is read only for the
+ * 17th task on, and for what is not scheduling: losses, delays, fg_rand_*),
+ * and a byte mutation there is a blind jump: a PCT input gets one or two
+ * header edits, and one time in 8 a header drawn afresh the way random mode
+ * does (distinct first priorities, d - 1 change points uniform in the longest
+ * run seen). Once a PCT run has read the stream, half of the mutations are the
+ * byte mutations below instead. Measured with 5 seeds (median runs-to-bug
+ * under FUGUE_STRATEGY=pct): deep_3 3,259 against 70,897 with byte mutations
+ * only, 107,415 with header edits 1 in 4 and 13,157 with an even mix;
+ * five_events 257 against 34 with byte mutations only. The fuzzer keeps what
+ * reaches new coverage and edits from there, so a bug that needs d - 1 exact
+ * change points can be found one change point at a time, about k tries each,
+ * instead of k^(d-1) for all at once. */
 static size_t mutate_pct(uint8_t *data, size_t size, size_t max_size, size_t at, unsigned depth, unsigned seed)
 {
     uint64_t x = mix(seed);
