@@ -64,10 +64,12 @@ FG_TARGET(five_events, .strategy = FG_RANDOM, .expect = FG_FAIL_ASSERT, .find_wi
 {
     a_done = b_saw_a = c_saw_b = d_saw_c = false;
     fg_spawn(noise, NULL, .name = "noise_0", .primary = true);
-    fg_spawn(task_a, NULL, .primary = true);
-    fg_spawn(task_b, NULL, .primary = true);
-    fg_spawn(task_c, NULL, .primary = true);
-    fg_spawn(task_d, NULL, .primary = true);
+    /* spawned last event first: neither the natural order (wake order, POS's and
+     * random's empty input) nor PCT's ties (lower id first) is the bug's order */
     fg_spawn(task_e, NULL, .primary = true);
+    fg_spawn(task_d, NULL, .primary = true);
+    fg_spawn(task_c, NULL, .primary = true);
+    fg_spawn(task_b, NULL, .primary = true);
+    fg_spawn(task_a, NULL, .primary = true);
     fg_spawn(noise, NULL, .name = "noise_1", .primary = true);
 }

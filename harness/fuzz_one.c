@@ -10,6 +10,7 @@ static int print_hash = -1;
 static char driver[4096];
 static uint64_t runs;   /* inputs this process ran: runs-to-bug for the figures */
 uint64_t fg__fuzz_max_steps;   /* the longest run so far: where the mutator puts change points */
+uint64_t fg__fuzz_last_choices;   /* the last run's choices: does a PCT run read the stream? */
 
 static void on_failure(const fg_result *r, void *ud)
 {
@@ -60,6 +61,7 @@ uint64_t fg_target_fuzz_one(const fg_target *t, const uint8_t *data, size_t len)
     fg_run_bytes(t->body, NULL, &o, data, len, &r);
     if (r.steps > fg__fuzz_max_steps)
         fg__fuzz_max_steps = r.steps;
+    fg__fuzz_last_choices = r.choices;
     if (print_hash)
         fprintf(stderr, "fugue: %s: %s hash %016llx\n", t->name, fg_outcome_name(r.outcome),
                 (unsigned long long)r.hash);

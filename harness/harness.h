@@ -54,6 +54,7 @@ void fg__strategy_save(const fg_result *r, void *ud);
 const char *fg__strategy_name(int kind);
 
 extern uint64_t fg__fuzz_max_steps;   /* fuzz_one.c: the longest run so far */
+extern uint64_t fg__fuzz_last_choices;   /* fuzz_one.c: the last run's choices */
 
 /* Prints one step as a line of the story --trace tells. */
 void fg__trace_print(const fg_step *s, void *ud);

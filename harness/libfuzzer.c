@@ -67,9 +67,15 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     return 0;
 }
 
+static bool tagged(const uint8_t *d, size_t n);
+static bool pct_stream;   /* a PCT run read the stream: losses, delays, fg_rand_* */
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     fg_target_fuzz_one(target, data, size);
+    fg_strategy s = tagged(data, size) ? (fg_strategy)data[3] : target->strategy;
+    if (s == FG_PCT && fg__fuzz_last_choices)
+        pct_stream = true;
     return 0;
 }
 
@@ -112,6 +118,62 @@ static size_t mutate_header(uint8_t *data, size_t size, size_t max_size, size_t 
     return size;
 }
 
+static uint64_t mix(uint64_t x)
+{
+    x += 0x9e3779b97f4a7c15ull;
+    x = (x ^ x >> 30) * 0xbf58476d1ce4e5b9ull;
+    x = (x ^ x >> 27) * 0x94d049bb133111ebull;
+    return x ^ x >> 31;
+}
+
+/* Under PCT the header is the whole schedule (the stream is read only for the
+ * 17th task on, and for what is not scheduling: losses, delays, fg_rand_*),
+ * and a byte mutation there is a blind jump: a PCT input gets one or two
+ * header edits, and one time in 8 a header drawn afresh the way random mode
+ * does (distinct first priorities, d - 1 change points uniform in the longest
+ * run seen). Once a PCT run has read the stream, half of the mutations are the
+ * byte mutations below instead. Measured with 5 seeds (median runs-to-bug
+ * under FUGUE_STRATEGY=pct): deep_3 3,259 against 70,897 with byte mutations
+ * only, 107,415 with header edits 1 in 4 and 13,157 with an even mix;
+ * five_events 257 against 34 with byte mutations only. The fuzzer keeps what
+ * reaches new coverage and edits from there, so a bug that needs d - 1 exact
+ * change points can be found one change point at a time, about k tries each,
+ * instead of k^(d-1) for all at once. */
+static size_t mutate_pct(uint8_t *data, size_t size, size_t max_size, size_t at, unsigned depth, unsigned seed)
+{
+    uint64_t x = mix(seed);
+    if (max_size < at + HDR_LEN)
+        return size;
+    if (x % 8 == 0) {
+        if (size < at + HDR_LEN)
+            size = at + HDR_LEN;
+        uint8_t *h = data + at;
+        uint64_t k = fg__fuzz_max_steps ? fg__fuzz_max_steps : 64;
+        for (int i = 0; i < HDR_PRIOS; i++)
+            h[i] = (uint8_t)i;
+        for (int i = HDR_PRIOS - 1; i > 0; i--) {   /* a random permutation: distinct priorities */
+            x = mix(x);
+            int j = (int)(x % (uint64_t)(i + 1));
+            uint8_t t = h[i];
+            h[i] = h[j];
+            h[j] = t;
+        }
+        for (unsigned c = 0; c < FG_PCT_MAX_DEPTH - 1; c++) {
+            x = mix(x);
+            uint32_t cp = c + 1 < depth ? (uint32_t)(1 + x % k) : 0;
+            for (int i = 0; i < 4; i++)
+                h[HDR_PRIOS + 4 * c + i] = (uint8_t)(cp >> (8 * i));
+        }
+        return size;
+    }
+    unsigned edits = 1 + (unsigned)(x >> 3) % 2;
+    for (unsigned e = 0; e < edits; e++) {
+        x = mix(x);
+        size = mutate_header(data, size, max_size, at, depth, x);
+    }
+    return size;
+}
+
 static bool tagged(const uint8_t *d, size_t n)
 {
     return n >= FG_TAG_LEN && d[0] == FG_TAG0 && d[1] == FG_TAG1 && d[2] == FG_TAG_VERSION && d[3] <= FG_POS;
@@ -141,6 +203,9 @@ size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size, unsi
     size_t at = tagged(data, size) ? FG_TAG_LEN : 0;
     fg_strategy s = at ? (fg_strategy)data[3] : target->strategy;
     unsigned depth = at ? data[4] : target->depth;
+    /* PCT runs that read the stream (losses, delays, fg_rand_*) need its bytes mutated too: half the time */
+    if (s == FG_PCT && header_every && (!pct_stream || (mix(seed) >> 40) % 2 == 0))
+        return mutate_pct(data, size, max_size, at, depth ? depth : 3, seed);
     if ((s == FG_PCT || s == FG_POS) && header_every && seed % header_every == 1)
         return mutate_header(data, size, max_size, at, s == FG_PCT ? (depth ? depth : 3) : 0,
                              (uint64_t)seed * 0x9e3779b97f4a7c15ull >> 7);

@@ -291,3 +291,44 @@ Test(harness, random_lists_sometimes_never_true)
     cr_expect_eq(st, 1, "%s", out);
     cr_expect(!strstr(out, hint), "reached once the bug's window was: %s", out);
 }
+
+/* libFuzzer under FUGUE_STRATEGY=pct: every input it runs past the seeds is
+ * PCT-tagged, its mutations edit the header (harness/libfuzzer.c) and, once
+ * a run reads the stream (lock_order's random sleeps), its bytes too; it
+ * finds lost_update's depth-3 bug and lock_order's deadlock, and the crash it
+ * saves starts with the tag and replays as the same failure in the driver
+ * with no flag. */
+Test(harness, libfuzzer_pct_finds_and_tags, .init = make_tmp, .fini = tmp_remove)
+{
+    const char *engines = getenv("FUGUE_ENGINES");
+    if (!engines || !strstr(engines, "libfuzzer-plain"))
+        cr_skip_test("no libFuzzer in this build");
+    static const struct { const char *target, *outcome; } cases[] = {
+        {"lost_update", "assertion"}, {"lock_order", "deadlock"}};
+    static char out[1 << 16];
+    for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
+        const char *t = cases[c].target;
+        sh_status(out, sizeof out, "mkdir -p '%s/%s/seeds' && printf '\\001' >'%s/%s/seeds/one' && "
+                  "FUGUE_STRATEGY=pct FUGUE_DEPTH=3 '%s/%s-libfuzzer-plain' -seed=1 -runs=100000 "
+                  "-artifact_prefix='%s/%s/' '%s/%s/seeds'", tmp, t, tmp, t, bin(), t, tmp, t, tmp, t);
+        char dir[1024], crash[2048] = "";
+        snprintf(dir, sizeof dir, "%s/%s", tmp, t);
+        DIR *d = opendir(dir);
+        cr_assert(d);
+        for (struct dirent *e; (e = readdir(d));)
+            if (!strncmp(e->d_name, "crash-", 6))
+                snprintf(crash, sizeof crash, "%s/%s", dir, e->d_name);
+        closedir(d);
+        cr_assert(*crash, "libFuzzer with PCT inputs found %s within 100000 runs: %s", t, out);
+        FILE *f = fopen(crash, "rb");
+        cr_assert(f);
+        uint8_t tag[FG_TAG_LEN] = {0};
+        cr_expect_eq(fread(tag, 1, sizeof tag, f), sizeof tag);
+        fclose(f);
+        cr_expect(tag[0] == FG_TAG0 && tag[1] == FG_TAG1 && tag[2] == FG_TAG_VERSION && tag[3] == FG_PCT && tag[4] == 3,
+                  "%s: the crash is PCT-tagged at depth 3: %02x %02x %02x %02x %02x", t, tag[0], tag[1], tag[2],
+                  tag[3], tag[4]);
+        cr_expect_eq(sh_status(out, sizeof out, "'%s/%s' replay '%s'", bin(), t, crash), 1, "%s", out);
+        cr_expect(strstr(out, cases[c].outcome), "%s replays as %s: %s", t, cases[c].outcome, out);
+    }
+}
