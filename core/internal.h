@@ -18,6 +18,12 @@
 /* Paths that depend on what earlier sims left (pools, growth): kept out of line so
  * AFL++ can leave them uninstrumented (harness/afl-denylist.txt); see docs. */
 #define FG_POOLED __attribute__((noinline))
+/* The same for a hot path with such a branch inside: out of line only in AFL++ builds. */
+#ifdef __AFL_COMPILER
+#define FG_POOLED_HOT FG_POOLED
+#else
+#define FG_POOLED_HOT
+#endif
 #define FG_LIKELY(x) __builtin_expect(!!(x), 1)
 #define FG_UNLIKELY(x) __builtin_expect(!!(x), 0)
 #define FG_CONTAINER(p, type, field) ((type *)(void *)((char *)(p) - offsetof(type, field)))
@@ -66,8 +72,11 @@ struct wheel {
     struct slotv slots[WHEEL_LEVELS][64];
     struct slotv due;                       /* deadline reached, not fired yet */
     size_t count;                           /* armed timers */
+    uint64_t big[WHEEL_LEVELS];             /* slots grown past SLOT_KEEP: freed by the next init */
+    bool due_big;
 };
 void fg__wheel_init(struct wheel *w);
+const char *fg__wheel_at_rest(const struct wheel *w);   /* NULL, or what a sim left behind */
 /* Arms `t` for `deadline` (> w->now). */
 void fg__timer_add(struct wheel *w, struct timer *t, fg_time deadline);
 void fg__timer_cancel(struct wheel *w, struct timer *t);

@@ -279,7 +279,9 @@ static int send_msg(const char *call, int id, fg_addr dst, const void *data, siz
         if (!s->open || s->gen != gen)
             return fg__misuse(call, -EBADF, "a hook closed socket %d during its send", id);
     }
-    const uint8_t *b = data;
+    /* no data (len 0): point at a byte, since NULL + 0 and memcpy from NULL are undefined */
+    static const uint8_t none[1];
+    const uint8_t *b = data ? data : none;
     size_t off = 0;
     do {
         size_t n = len - off < one ? len - off : one;

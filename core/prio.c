@@ -16,9 +16,21 @@ size_t fg_strategy_tag(fg_strategy s, unsigned depth, uint8_t out[FG_TAG_LEN])
     return FG_TAG_LEN;
 }
 
+/* Says once per process (a fuzzer may send many), out of line: whether it said
+ * already depends on the runs before this one. */
+static FG_POOLED int bad_tag(const uint8_t *b, const char *why)
+{
+    static bool said;
+    int err = -EPROTO;
+    if (!said)
+        fg__misuse("fg_run_bytes", err, "the input's strategy tag (fe 5c %02x %02x %02x) has %s; this fugue "
+                   "reads version %d (docs/choice-stream.md)", b[2], b[3], b[4], why, FG_TAG_VERSION);
+    said = true;
+    return err;
+}
+
 int fg__tag_read(const uint8_t *data, size_t len, fg_opts *o, size_t *skip)
 {
-    static bool said;   /* a fuzzer may send many: one message per process */
     *skip = 0;
     if (len < 2 || data[0] != FG_TAG0 || data[1] != FG_TAG1)
         return 0;
@@ -27,14 +39,8 @@ int fg__tag_read(const uint8_t *data, size_t len, fg_opts *o, size_t *skip)
     const char *why = b[2] != FG_TAG_VERSION ? "an unknown version"
                       : b[3] > FG_POS        ? "an unknown strategy"
                       : b[4] > FG_PCT_MAX_DEPTH ? "a depth above FG_PCT_MAX_DEPTH" : NULL;
-    if (why) {
-        int err = -EPROTO;
-        if (!said)
-            fg__misuse("fg_run_bytes", err, "the input's strategy tag (fe 5c %02x %02x %02x) has %s; this fugue "
-                       "reads version %d (docs/choice-stream.md)", b[2], b[3], b[4], why, FG_TAG_VERSION);
-        said = true;
-        return err;
-    }
+    if (why)
+        return bad_tag(b, why);
     o->strategy = (fg_strategy)b[3];
     o->depth = b[4];
     *skip = len < FG_TAG_LEN ? len : FG_TAG_LEN;
@@ -46,7 +52,8 @@ int fg__tag_read(const uint8_t *data, size_t len, fg_opts *o, size_t *skip)
 #define KEST 16
 static struct { fg_fn root; uint64_t k; } kest[KEST];
 
-static uint64_t *k_of(fg_fn root)
+/* out of line (FG_POOLED), as k_learn: whether a root is new depends on the runs before */
+static FG_POOLED uint64_t *k_of(fg_fn root)
 {
     size_t h = ((uintptr_t)root >> 4) % KEST;
     if (kest[h].root != root) {
@@ -87,13 +94,17 @@ void fg__prio_begin(fg_fn root)
     }
 }
 
+static FG_POOLED void k_learn(uint64_t *k, uint64_t steps)
+{
+    if (steps > *k)
+        *k = steps;
+}
+
 void fg__prio_end(fg_fn root)
 {
     if (S->o.strategy != FG_PCT)
         return;
-    uint64_t *k = k_of(root);
-    if (S->prio_steps > *k)
-        *k = S->prio_steps;
+    k_learn(k_of(root), S->prio_steps);
 }
 
 /* ---- picking ---- */

@@ -33,6 +33,8 @@ void fg__rest_check(void)
         why = fg__stacks_at_rest();
     if (!why)
         why = fg__pkts_at_rest();
+    if (!why)
+        why = fg__wheel_at_rest(&S->wheel);
     if (why)
         wrong(why);
     if (NET->on || NET->judged || NET->nmon || NET->nsocks || NET->nhosts || NET->npairs || NET->arr_head ||

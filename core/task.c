@@ -10,9 +10,11 @@
 /* Scheduling points a cancelled task gets to wind down before it is dropped. */
 #define CANCEL_BUDGET 1000
 
-/* Task structs pooled across sims, in an array so taking one doesn't wait on a cache miss. */
-static struct task **free_tasks;
-static size_t nfree, free_cap;
+/* Task structs pooled across sims, in an array so taking one doesn't wait on a cache miss;
+ * at most KEEP of them, so a sim with thousands of tasks leaves no lasting peak behind. */
+#define KEEP 1024
+static struct task *free_tasks[KEEP];
+static size_t nfree;
 
 FG_POOLED struct task *fg__task_get(void)
 {
@@ -24,22 +26,15 @@ FG_POOLED struct task *fg__task_get(void)
 
 static FG_POOLED void task_put(struct task *t)
 {
-    if (nfree == free_cap) {
-        size_t cap = free_cap ? free_cap * 2 : 256;
-        struct task **v = realloc(free_tasks, cap * sizeof *v);
-        if (!v) {
-            free(t);
-            return;
-        }
-        free_tasks = v;
-        free_cap = cap;
-    }
-    free_tasks[nfree++] = t;
+    if (nfree == KEEP)
+        free(t);
+    else
+        free_tasks[nfree++] = t;
 }
 
 const char *fg__tasks_at_rest(void)
 {
-    if (nfree > free_cap)
+    if (nfree > KEEP)
         return "the task pool counts more tasks than it holds";
     for (size_t i = 0; i < nfree; i++)
         if (!free_tasks[i])
@@ -61,15 +56,20 @@ void fg__tasks_release(void)
 
 int fg__misuse(const char *call, int err, const char *fmt, ...)
 {
+    /* one write per message: stderr is unbuffered, and a hostile target makes thousands a run */
+    char line[512];
+    int n = S->active && S->cur ? snprintf(line, sizeof line, "fugue: task %s: %s: ", S->cur->name, call)
+                                : snprintf(line, sizeof line, "fugue: %s: ", call);
+    if (n < 0 || (size_t)n >= sizeof line - 1)
+        n = (int)sizeof line - 2;
     va_list ap;
     va_start(ap, fmt);
-    if (S->active && S->cur)
-        fprintf(stderr, "fugue: task %s: %s: ", S->cur->name, call);
-    else
-        fprintf(stderr, "fugue: %s: ", call);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
+    int m = vsnprintf(line + n, sizeof line - 1 - (size_t)n, fmt, ap);
     va_end(ap);
+    if (m > 0)
+        n = (size_t)m >= sizeof line - 1 - (size_t)n ? (int)sizeof line - 2 : n + m;
+    line[n] = '\n';
+    fwrite(line, 1, (size_t)n + 1, stderr);
     return err;
 }
 

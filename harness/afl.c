@@ -37,6 +37,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "fugue: no target %s linked in\n", name ? name : "");
         return 2;
     }
+    /* before the fork server starts: every child begins warm */
+    fg__fuzz_warm(t);
 #ifdef __AFL_HAVE_MANUAL_CONTROL
     __AFL_INIT();
 #endif

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 
 static struct fg__crash crash;
-static int print_hash = -1;
+static int print_hash = -1, fb = -1;
 static char driver[4096];
 static uint64_t runs;   /* inputs this process ran: runs-to-bug for the figures */
 uint64_t fg__fuzz_max_steps;   /* the longest run so far: where the mutator puts change points */
@@ -28,9 +28,18 @@ static void on_failure(const fg_result *r, void *ud)
     fg__print_hex(r->input, r->input_len, c->driver);
 }
 
+/* out of line, so AFL++ can leave it uninstrumented: whether a run is the longest yet
+ * depends on the runs before it */
+static __attribute__((noinline)) void longest(uint64_t steps)
+{
+    if (steps > fg__fuzz_max_steps)
+        fg__fuzz_max_steps = steps;
+}
+
 /* first call only: out of line, so AFL++ can leave it uninstrumented */
 static __attribute__((noinline)) void setup(const fg_target *t)
 {
+    fb = fg__fb_mode();
     static char dirbuf[4096];
     const char *p = getenv("FUGUE_PRINT_HASH");
     print_hash = p && *p && *p != '0';
@@ -48,9 +57,6 @@ uint64_t fg_target_fuzz_one(const fg_target *t, const uint8_t *data, size_t len)
     fg_opts o = fg_target_opts(t);
     o.on_failure = on_failure;
     o.ud = &crash;
-    static int fb = -1;
-    if (fb < 0)
-        fb = fg__fb_mode();
     if (fg__fb_size && (fb & FG__FB_STEPS)) {
         fg__fb_reset();
         o.on_step = fg__fb_step;
@@ -59,11 +65,24 @@ uint64_t fg_target_fuzz_one(const fg_target *t, const uint8_t *data, size_t len)
         o.on_feature = fg__fb_feature;
     fg_result r;
     fg_run_bytes(t->body, NULL, &o, data, len, &r);
-    if (r.steps > fg__fuzz_max_steps)
-        fg__fuzz_max_steps = r.steps;
+    longest(r.steps);
     fg__fuzz_last_choices = r.choices;
     if (print_hash)
         fprintf(stderr, "fugue: %s: %s hash %016llx\n", t->name, fg_outcome_name(r.outcome),
                 (unsigned long long)r.hash);
     return r.hash;
+}
+
+/* Runs the target a few times before the fuzzer's first input, so that input meets pools,
+ * tables and lazily set statics as every later one does: in AFL++ the first run of each
+ * fresh process took ~20 edges the others did not, which counted as unstable. */
+__attribute__((noinline)) void fg__fuzz_warm(const fg_target *t)
+{
+    setup(t);
+    fg_opts o = fg_target_opts(t);
+    o.return_on_failure = o.quiet = true;
+    fg_result r;
+    fg_run_bytes(t->body, NULL, &o, NULL, 0, &r);
+    for (uint64_t seed = 0; seed < 64; seed++)
+        fg_run_seed(t->body, NULL, &o, seed, &r);
 }

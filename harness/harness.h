@@ -55,6 +55,8 @@ const char *fg__strategy_name(int kind);
 
 extern uint64_t fg__fuzz_max_steps;   /* fuzz_one.c: the longest run so far */
 extern uint64_t fg__fuzz_last_choices;   /* fuzz_one.c: the last run's choices */
+/* fuzz_one.c: a few runs before the first input, so it meets the state later ones do */
+void fg__fuzz_warm(const fg_target *t);
 
 /* Prints one step as a line of the story --trace tells. */
 void fg__trace_print(const fg_step *s, void *ud);

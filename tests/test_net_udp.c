@@ -272,6 +272,27 @@ Test(net_udp, addresses_ports_and_bind_errors)
     run(addresses);
 }
 
+/* ---- an empty datagram with no buffer (found by api_chaos under UBSan: NULL + 0) ---- */
+
+static void empty_null(void *arg)
+{
+    (void)arg;
+    int a = fg_udp_bind("main:1"), b = fg_udp_bind("main:2");
+    fg_assert(a >= 0 && b >= 0);
+    fg_addr to;
+    fg_assert(fg_net_resolve("main:2", &to) == 0);
+    fg_assert(fg_udp_send_to(a, "main:2", NULL, 0) == 0);
+    fg_assert(fg_udp_send_msg(a, to, NULL, 0, 0, 0) == 0);
+    char buf[4];
+    fg_assert(fg_udp_recv_from(b, buf, sizeof buf, NULL, fg_after(FG_SEC)) == 0);
+    fg_assert(fg_udp_recv_from(b, NULL, 0, NULL, fg_after(FG_SEC)) == 0);
+}
+
+Test(net_udp, an_empty_datagram_needs_no_buffer)
+{
+    run(empty_null);
+}
+
 /* ---- send errors ---- */
 
 static void send_errors(void *arg)

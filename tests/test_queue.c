@@ -120,6 +120,32 @@ Test(queue, capacity_rejects_or_evicts)
     run(overflow, NULL, 0);
 }
 
+/* Bounds past what is allocated up front (256 items) grow as the queue fills. */
+static void big_bounds(void)
+{
+    fg_queue *q[] = {fg_queue_fifo(1000, FG_REJECT_NEWEST), fg_queue_lifo(SIZE_MAX, FG_REJECT_NEWEST),
+                     fg_queue_prio(1000, FG_REJECT_NEWEST)};
+    for (int k = 0; k < 3; k++) {
+        for (intptr_t v = 0; v < 1000; v++) {
+            fg_item it = item(v);
+            it.prio = v;
+            cr_assert_eq(fg_queue_push(q[k], it, NULL), 0);
+        }
+        cr_assert_eq(fg_queue_len(q[k]), 1000);
+    }
+    cr_assert_lt(fg_queue_push(q[0], item(1000), NULL), 0, "the bound still holds");
+    for (intptr_t v = 0; v < 1000; v++) {
+        cr_assert_eq(pop_v(q[0]), v);
+        cr_assert_eq(pop_v(q[1]), 999 - v);
+        cr_assert_eq(pop_v(q[2]), v);
+    }
+}
+
+Test(queue, big_bounds_grow_past_the_presized_ring)
+{
+    run(big_bounds, NULL, 0);
+}
+
 static void latency(void)
 {
     fg_queue *q = fg_queue_latency(fg_queue_fifo(0, FG_REJECT_NEWEST), 2 * FG_MS, 0);

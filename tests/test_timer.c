@@ -127,3 +127,29 @@ Test(timer, far_deadlines_up_to_the_top_level)
     for (int k = 0; k < n; k++)
         cr_assert_eq(fired_at[k], expect[k]);
 }
+
+/* A slot keeps its room from one sim to the next only up to a small size: thousands of
+ * timers in one slot once must not hold their memory for the rest of the process. */
+Test(timer, grown_slots_are_released_by_the_next_init)
+{
+    fg__wheel_init(&w);
+    nfired = 0;
+    for (int i = 0; i < 5000; i++) {
+        tm[i].fire = on_fire;
+        fg__timer_add(&w, &tm[i], 1000 + (i & 1));   /* one slot... */
+    }
+    for (int i = 5000; i < 6000; i++) {
+        tm[i].fire = on_fire;
+        fg__timer_add(&w, &tm[i], 0);                 /* ...and the due list */
+    }
+    cr_assert_not_null(fg__wheel_at_rest(&w), "a slot with 2,500 timers is grown");
+    drain();
+    cr_assert_eq(nfired, 6000);
+    fg__wheel_init(&w);
+    cr_assert_null(fg__wheel_at_rest(&w), "%s", fg__wheel_at_rest(&w));
+    /* and the wheel still works after giving the room back */
+    tm[0].fire = on_fire;
+    fg__timer_add(&w, &tm[0], 7);
+    drain();
+    cr_assert_eq(nfired, 6001);
+}
