@@ -102,6 +102,8 @@ struct task {
     int line;
     uint32_t prio;                 /* PCT/POS (prio.c) */
     bool prio_set, prio_drawn;
+    const char **spans;            /* its open spans, outermost first (span.c; sim memory) */
+    uint32_t nspans, spans_cap;
 #ifdef FG_ASAN
     void *fake_stack;
 #endif
@@ -114,7 +116,7 @@ struct idle_hook {
     bool queued;
 };
 
-struct steprec { fg_time time; int task; const char *call, *file; int line; };
+struct steprec { fg_time time; int task; const char *call, *file; int line; uint32_t nspans; const char *span; };
 #define LAST_STEPS 16
 
 enum { SRC_BYTES, SRC_RNG, SRC_ODOMETER };
@@ -131,6 +133,8 @@ struct sim {
     struct wheel wheel;
     int live, live_primary;
     bool ending, failed, active;
+    bool watch_wakes;              /* on_feature or on_event: fg__wake tells them (hint.c) */
+    struct task *waker;            /* a wake from the scheduler on behalf of this task (a granted lock) */
     int in_hook;                   /* depth of user callbacks running: none of them may block */
     uint64_t steps;
     uint64_t step_limit;           /* the nearer of the total and this instant's step budgets */
@@ -246,7 +250,7 @@ bool fg__odo_next(struct odometer *o, size_t used);
 uint64_t fg__param(unsigned nbytes, uint64_t v);
 uint64_t fg__rng_u64(void);
 
-/* hint.c: a hand-off to t from the running task, for opts.on_feature */
+/* hint.c: a hand-off to t from the running task, for opts.on_feature and opts.on_event */
 void fg__handoff(struct task *t);
 
 /* prio.c: PCT and POS */
@@ -275,10 +279,21 @@ static inline void fg__trace_step(struct task *t)
     r->call = t->call;
     r->file = t->file;
     r->line = t->line;
+    r->nspans = t->nspans;
+    r->span = t->nspans ? t->spans[t->nspans - 1] : NULL;
     if (FG_UNLIKELY(S->o.on_step != NULL))
         fg__trace_hook(t);
 }
 void fg__report_last_steps(void);
+/* span.c: "in span `a` › `b` " for a step of t that was `depth` spans deep, innermost `top` */
+void fg__span_path(const struct task *t, uint32_t depth, const char *top);
+/* Tells opts.on_event (callers test it is set): at this step, from the running task if any. */
+void fg__event(fg_event_kind kind, int task, int from, uint64_t id, const char *name, const char *file, int line);
+/* The running task's id, or -1 when the scheduler or a timer is running. */
+static inline int fg__running_id(void)
+{
+    return S->cur && S->cur->state == T_RUNNING ? S->cur->id : -1;
+}
 /* A layer's name for a site ("prog+0x11a3") turned into file:line when a report or a
  * trace prints it; weak: defined by the pthread layer, absent otherwise. */
 void fg__site_print(const char **file, int *line) __attribute__((weak));

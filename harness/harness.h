@@ -55,6 +55,16 @@ const char *fg__strategy_name(int kind);
 
 extern uint64_t fg__fuzz_max_steps;   /* fuzz_one.c: the longest run so far */
 
+/* --timeline FILE (timeline.c): records one run, then writes it as Chrome trace-event
+ * JSON, or as a self-contained page when FILE ends in .html. */
+struct fg__timeline;
+struct fg__timeline *fg__timeline_new(const char *path);
+/* Points o's on_step (keeping the one set, which still sees every step) and on_event at it. */
+void fg__timeline_opts(struct fg__timeline *tl, fg_opts *o);
+int fg__timeline_write(struct fg__timeline *tl, const fg_target *t, const fg_result *r);
+void fg__timeline_free(struct fg__timeline *tl);
+extern const char fg__timeline_page[];   /* timeline.html; its TRACE marker is where the events go */
+
 /* Prints one step as a line of the story --trace tells. */
 void fg__trace_print(const fg_step *s, void *ud);
 
