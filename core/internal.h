@@ -159,6 +159,9 @@ struct sim {
     int ngroups, groups_cap;
     /* sim-lifetime memory */
     struct arena_block *arena;
+    /* every sync object's stats, for fg_sim_stats_last (stats.c) */
+    struct tracked { void *st; uint8_t kind; } *tracked;
+    size_t ntracked, tracked_cap;
     /* trace */
     struct steprec last[LAST_STEPS];
     struct stack *zombie;          /* stack of the task that just ended, freed after the switch */
@@ -302,6 +305,14 @@ static inline void fg__site_fix(const char **file, int *line)
     if (fg__site_print && *file)
         fg__site_print(file, line);
 }
+
+/* stats.c: a new object's stats count in the sim's summary (kind: FG__ST_*) */
+enum { FG__ST_MUTEX, FG__ST_RWLOCK, FG__ST_SEM, FG__ST_QUEUE };
+void fg__stats_track(void *stats, int kind);
+/* Sums the tracked stats while the sim's memory is still there (before the end hooks). */
+void fg__stats_collect(void);
+/* From the network's end hook: its counters join the summary. */
+void fg__stats_net(const fg_net_stats *net);
 
 /* rest.c, with each module's own part: NULL when at rest, else what is not */
 #ifdef FG_REST_CHECK

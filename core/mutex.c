@@ -39,6 +39,7 @@ fg_mutex *fg_mutex_new(void)
         return NULL;
     memset(m, 0, sizeof *m);
     m->hook.run = grant_hook;
+    fg__stats_track(&m->stats, FG__ST_MUTEX);
     return m;
 }
 

@@ -14,6 +14,7 @@ static const struct link loopback = {.mtu = 65535};
 static void net_end(void *ud)
 {
     (void)ud;
+    fg__stats_net(&NET->st);
     fg__wire_end();
     fg__socks_end();
     NET->npairs = 0;

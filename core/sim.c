@@ -191,6 +191,8 @@ static int run(fg_fn root, void *arg, const fg_opts *o, fg_result *r)
     S->outcome = FG_PASS;
     S->report[0] = 0;
     S->report_len = 0;
+    S->tracked = NULL;
+    S->ntracked = S->tracked_cap = 0;
     memset(S->last, 0, sizeof S->last);
     fg__signals_install();
     S->active = true;
@@ -199,6 +201,7 @@ static int run(fg_fn root, void *arg, const fg_opts *o, fg_result *r)
     if (err >= 0)
         fg__sched_run();
     fg__prio_end(root);
+    fg__stats_collect();
     fg__result(r);
     fg__tasks_release();
     fg__end_hooks();
@@ -208,6 +211,8 @@ static int run(fg_fn root, void *arg, const fg_opts *o, fg_result *r)
     fg__wheel_init(&S->wheel);
     S->wheel.now = end;
     S->ngroups = 0;
+    S->tracked = NULL;            /* arena memory, freed */
+    S->ntracked = S->tracked_cap = 0;
     S->cur = NULL;
     S->rq_head = S->rq_len = 0;   /* a failed sim leaves tasks queued and counted */
     S->live = S->live_primary = 0;

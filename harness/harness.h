@@ -65,6 +65,10 @@ int fg__timeline_write(struct fg__timeline *tl, const fg_target *t, const fg_res
 void fg__timeline_free(struct fg__timeline *tl);
 extern const char fg__timeline_page[];   /* timeline.html; its TRACE marker is where the events go */
 
+/* --stats FILE (stats_json.c): fg_sim_stats_last of the run that just ended, as JSON. */
+int fg__stats_write(const char *path, const fg_result *r);
+void fg__stats_json(FILE *f, const fg_sim_stats *st, const fg_result *r);
+
 /* Prints one step as a line of the story --trace tells. */
 void fg__trace_print(const fg_step *s, void *ud);
 

@@ -1,6 +1,7 @@
 /* replay: run files (or every file in folders, or one --hex string) as
  * inputs; print each outcome and trace hash, with --trace the schedule as
- * a story, and with --timeline FILE the one input's run as a timeline. Each input runs in a child process, so one that kills the process
+ * a story, and with --timeline FILE (--stats FILE) the one input's run as a
+ * timeline (what its objects counted). Each input runs in a child process, so one that kills the process
  * (a crash signal) is counted as a failure and the next one still runs. */
 #include "harness.h"
 
@@ -19,6 +20,7 @@ struct replay {
     const fg_target *t;
     bool trace;
     const char *timeline;    /* --timeline FILE: of the one input */
+    const char *stats;       /* --stats FILE: what its objects and network counted */
     unsigned files, failed, errors;
 };
 
@@ -51,6 +53,8 @@ static int run_input(struct replay *rp, const char *name, const uint8_t *data, s
         if (werr < 0)
             return 2;
     }
+    if (rp->stats && fg__stats_write(rp->stats, &r) < 0)
+        return 2;
     printf("%s: %s hash %016llx steps %llu choices %llu bytes %zu\n", name, fg_outcome_name(r.outcome),
            (unsigned long long)r.hash, (unsigned long long)r.steps, (unsigned long long)r.choices, r.input_len);
     fflush(stdout);
@@ -160,6 +164,12 @@ int fg__replay_main(const fg_target *t, const char *prog, int argc, char **argv)
                 return 2;
             }
             rp.timeline = argv[++i];
+        } else if (!strcmp(argv[i], "--stats")) {
+            if (i + 1 >= argc) {
+                fprintf(stderr, "replay: --stats needs a file, like --stats run-stats.json\n");
+                return 2;
+            }
+            rp.stats = argv[++i];
         } else if (!strcmp(argv[i], "--hex")) {
             if (i + 1 >= argc) {
                 fprintf(stderr, "replay: --hex needs a hex string, like --hex 01a3ff (see --help)\n");
@@ -177,8 +187,8 @@ int fg__replay_main(const fg_target *t, const char *prog, int argc, char **argv)
         fprintf(stderr, "replay: give files or folders of inputs, or --hex HEX (see --help)\n");
         return 2;
     }
-    if (rp.timeline && paths + (hex != NULL) != 1) {
-        fprintf(stderr, "replay: --timeline draws one run: give one input file or --hex\n");
+    if ((rp.timeline || rp.stats) && paths + (hex != NULL) != 1) {
+        fprintf(stderr, "replay: --timeline and --stats describe one run: give one input file or --hex\n");
         return 2;
     }
     if (hex) {
@@ -192,7 +202,7 @@ int fg__replay_main(const fg_target *t, const char *prog, int argc, char **argv)
         free(data);
     }
     for (int i = 0; i < argc; i++) {
-        if (!strcmp(argv[i], "--hex") || !strcmp(argv[i], "--timeline"))
+        if (!strcmp(argv[i], "--hex") || !strcmp(argv[i], "--timeline") || !strcmp(argv[i], "--stats"))
             i++;
         else if (strcmp(argv[i], "--trace"))
             replay_path(&rp, argv[i]);

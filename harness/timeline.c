@@ -493,6 +493,46 @@ static void write_flows(struct w *w, struct fg__timeline *tl)
     free(sent);
 }
 
+/* What the sync objects and the network counted, as counters at the end of the run. */
+static void write_counters(struct w *w, double end)
+{
+    fg_sim_stats st;
+    if (fg_sim_stats_last(&st) < 0)
+        return;
+    const struct { const char *name; unsigned n; const fg_stats *s; } kinds[] = {
+        {"mutex", st.mutexes, &st.mutex}, {"rwlock", st.rwlocks, &st.rwlock},
+        {"sem", st.sems, &st.sem}, {"queue", st.queues, &st.queue}};
+    for (size_t i = 0; i < sizeof kinds / sizeof *kinds; i++) {
+        const fg_stats *s = kinds[i].s;
+        if (!kinds[i].n)
+            continue;
+        ev(w, "C", 0, 0, end);
+        fprintf(w->f, ",\"name\":\"%s\",\"args\":{\"objects\":%u", kinds[i].name, kinds[i].n);
+        if (s->acquires)
+            fprintf(w->f, ",\"acquires\":%llu,\"contended\":%llu,\"wait_p50_ns\":%lld,\"wait_max_ns\":%lld",
+                    (unsigned long long)s->acquires, (unsigned long long)s->contended,
+                    (long long)fg_hist_quantile(&s->wait, 0.5), (long long)s->wait.max);
+        if (s->pushes)
+            fprintf(w->f, ",\"pushes\":%llu,\"pops\":%llu,\"drops\":%llu,\"overflows\":%llu,\"sojourn_p50_ns\":%lld",
+                    (unsigned long long)s->pushes, (unsigned long long)s->pops, (unsigned long long)s->drops,
+                    (unsigned long long)s->overflows, (long long)fg_hist_quantile(&s->sojourn, 0.5));
+        fputs("}}", w->f);
+    }
+    if (st.net_used) {
+        ev(w, "C", 0, 0, end);
+        fprintf(w->f, ",\"name\":\"net\",\"args\":{\"sent\":%llu,\"delivered\":%llu,\"received\":%llu,"
+                      "\"duplicated\":%llu,\"dropped\":%llu",
+                (unsigned long long)st.net.sent, (unsigned long long)st.net.delivered,
+                (unsigned long long)st.net.received, (unsigned long long)st.net.duplicated,
+                (unsigned long long)st.net.dropped);
+        for (int i = 0; i < FG_NET_DROP_REASONS; i++)
+            if (st.net.dropped_by[i])
+                fprintf(w->f, ",\"dropped_%s\":%llu", fg_net_drop_name((fg_net_drop)i),
+                        (unsigned long long)st.net.dropped_by[i]);
+        fputs("}}", w->f);
+    }
+}
+
 static void write_trace(FILE *f, struct fg__timeline *tl, const fg_target *t, const fg_result *r)
 {
     place_steps(tl);
@@ -520,6 +560,7 @@ static void write_trace(FILE *f, struct fg__timeline *tl, const fg_target *t, co
     write_steps(&w, tl, r, end);
     write_spans(&w, tl);
     write_flows(&w, tl);
+    write_counters(&w, end);
     if (r->outcome != FG_PASS) {
         ev(&w, "i", 0, 0, last ? last->ts + last->dur : 0);
         fputs(",\"s\":\"g\",\"cat\":\"failure\",\"name\":", f);

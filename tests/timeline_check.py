@@ -111,6 +111,16 @@ def run_checks():
                                   ("server", "client_1")], f"ping_pong: datagram arrows {sorted(net)}")
             check(sorted(set(hosts.values())) == ["client_0", "client_1", "main", "server"], f"ping_pong: hosts {hosts}")
             check(sorted(names.values()) == ["client", "client", "ping_pong", "server"], f"ping_pong: tasks {names}")
+            # --stats: the network's counters agree with the arrows, and the timeline shows them as counters
+            sp = os.path.join(tmp, "pp-stats.json")
+            subprocess.run([pp, "replay", seed, "--stats", sp], capture_output=True, timeout=120, check=True)
+            with open(sp) as f:
+                st = json.load(f)
+            check(st["hash"] == res[1] and st["net"]["used"] and st["net"]["received"] == len(net)
+                  and st["net"]["sent"] >= len(net), f"ping_pong: --stats {st['net']}")
+            cnt = [e for e in ev if e["ph"] == "C" and e["name"] == "net"]
+            check(len(cnt) == 1 and cnt[0]["args"]["received"] == st["net"]["received"],
+                  f"ping_pong: the timeline's net counter {cnt}")
     # the same run as a page
     res, _ = replay(pp, [seed], os.path.join(tmp, "ping_pong.html"))
     pages.append(("ping_pong", os.path.join(tmp, "ping_pong.html"), res, 4))
