@@ -176,6 +176,7 @@ static int run(fg_fn root, void *arg, const fg_opts *o, fg_result *r)
     if (!S->o.max_instant_steps)
         S->o.max_instant_steps = 1000000;
     S->watch_wakes = S->o.on_feature || S->o.on_event;
+    S->waker = NULL;
     S->cur = NULL;
     S->rq_head = S->rq_len = 0;
     fg__wheel_init(&S->wheel);
