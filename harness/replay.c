@@ -187,6 +187,13 @@ int fg__replay_main(const fg_target *t, const char *prog, int argc, char **argv)
         fprintf(stderr, "replay: give files or folders of inputs, or --hex HEX (see --help)\n");
         return 2;
     }
+    struct stat st;
+    for (int i = 0; i < argc && (rp.timeline || rp.stats); i++)
+        if (argv[i][0] != '-' && i > 0 && (!strcmp(argv[i - 1], "--hex") || !strcmp(argv[i - 1], "--timeline") ||
+                                           !strcmp(argv[i - 1], "--stats")))
+            continue;
+        else if (argv[i][0] != '-' && stat(argv[i], &st) == 0 && S_ISDIR(st.st_mode))
+            paths++;   /* a folder is many inputs */
     if ((rp.timeline || rp.stats) && paths + (hex != NULL) != 1) {
         fprintf(stderr, "replay: --timeline and --stats describe one run: give one input file or --hex\n");
         return 2;
