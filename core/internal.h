@@ -100,10 +100,11 @@ struct task {
     void *wait_data;               /* for the primitive it waits on */
     const char *call, *file;       /* where it blocked, for reports and the trace */
     int line;
+    uint32_t nspans;               /* its open spans (span.c), beside what each step records */
+    const char **spans;            /* outermost first; sim memory */
+    uint32_t spans_cap;
     uint32_t prio;                 /* PCT/POS (prio.c) */
     bool prio_set, prio_drawn;
-    const char **spans;            /* its open spans, outermost first (span.c; sim memory) */
-    uint32_t nspans, spans_cap;
 #ifdef FG_ASAN
     void *fake_stack;
 #endif
@@ -116,7 +117,7 @@ struct idle_hook {
     bool queued;
 };
 
-struct steprec { fg_time time; int task; const char *call, *file; int line; uint32_t nspans; const char *span; };
+struct steprec { fg_time time; int task; uint32_t nspans; const char *call, *file, *span; int line; };
 #define LAST_STEPS 16
 
 enum { SRC_BYTES, SRC_RNG, SRC_ODOMETER };
