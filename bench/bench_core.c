@@ -25,6 +25,18 @@ static void two_yielders(void *arg)
     fg_spawn(yielder, NULL, .primary = true);
 }
 
+/* ---- spans: enter+exit with no one recording ---- */
+
+#define SPANS 10000000
+static void spanner(void *arg)
+{
+    (void)arg;
+    for (int i = 0; i < SPANS; i++) {
+        fg_span_enter("span");
+        fg_span_exit();
+    }
+}
+
 static ucontext_t uc_main, uc_a, uc_b;
 static void uc_loop(void)
 {
@@ -170,7 +182,7 @@ int main(void)
     printf("spawn_sleep_exit_warm_in_page_touches: %.1f touches/task\n", warm / touch);
 
     /* best of five, alternating the two, so a noisy moment hurts neither alone */
-    double sw = 1e9, uc = 1e9;
+    double sw = 1e9, uc = 1e9, sp = 1e9;
     for (int rep = 0; rep < 5; rep++) {
         t = now_s();
         fg_run_bytes(two_yielders, NULL, &big, NULL, 0, &r);
@@ -178,10 +190,16 @@ int main(void)
         sw = ns < sw ? ns : sw;
         ns = swapcontext_ns();
         uc = ns < uc ? ns : uc;
+        t = now_s();
+        fg_run_bytes(spanner, NULL, NULL, NULL, 0, &r);
+        ns = (now_s() - t) * 1e9 / SPANS;
+        sp = ns < sp ? ns : sp;
     }
     printf("task_switch: %.2f ns\n", sw);
     printf("swapcontext_switch: %.2f ns\n", uc);
     printf("task_switch_speedup_vs_swapcontext: %.1f x\n", uc / sw);
+    printf("span_enter_exit: %.2f ns\n", sp);
+    printf("span_enter_exit_in_task_switches: %.2f x\n", sp / sw);
 
     int sims = 300000;
     t = now_s();

@@ -27,9 +27,12 @@ static void report(const char *msg)
     struct task *t = S->cur;
     char tb[32];
     fg__fmt_time(tb, sizeof tb, S->wheel.now);
-    if (t && t->state == T_RUNNING)
-        fg__rep("  task %s (group %s) at %s, step %llu\n", t->name, S->groups[t->group], tb,
-                (unsigned long long)S->steps);
+    if (t && t->state == T_RUNNING) {
+        fg__rep("  task %s (group %s) ", t->name, S->groups[t->group]);
+        if (t->nspans)
+            fg__span_path(t, t->nspans, t->spans[t->nspans - 1]);
+        fg__rep("at %s, step %llu\n", tb, (unsigned long long)S->steps);
+    }
     else if (t)   /* failed in the scheduler: that task is only the last to have run */
         fg__rep("  at %s, step %llu (last ran: %s, group %s)\n", tb, (unsigned long long)S->steps, t->name,
                 S->groups[t->group]);
@@ -43,7 +46,10 @@ static void report(const char *msg)
         if (!blocked++)
             fg__rep("  blocked tasks:\n");
         if (shown++ < 32) {
-            fg__rep("    %s (group %s): %s", b->name, S->groups[b->group], b->call);
+            fg__rep("    %s (group %s): ", b->name, S->groups[b->group]);
+            if (b->nspans)
+                fg__span_path(b, b->nspans, b->spans[b->nspans - 1]);
+            fg__rep("%s", b->call);
             const char *file = b->file;
             int line = b->line;
             fg__site_fix(&file, &line);
@@ -68,6 +74,10 @@ static void conclude(fg_outcome kind)
         fflush(stdout);
         (void)!write(2, S->report, S->report_len);
     }
+    if (S->o.on_event)   /* a timeline draws who waits where */
+        for (int i = 0; i < S->ntasks; i++)
+            if (S->tasks[i]->state == T_BLOCKED)
+                fg__event(FG_EV_BLOCKED, i, -1, 0, S->tasks[i]->call, S->tasks[i]->file, S->tasks[i]->line);
     if (S->o.on_failure) {
         fg_result r;
         fg__result(&r);

@@ -17,7 +17,11 @@ static uint64_t str_hash(const char *s)
 void fg__handoff(struct task *t)
 {
     struct task *by = S->cur;
-    if (!by || by == t)
+    /* for a timeline: the running task, or the one a scheduler's wake acts for (fg__waker) */
+    struct task *from = S->waker ? S->waker : by && by->state == T_RUNNING ? by : NULL;
+    if (S->o.on_event && from && from != t)
+        fg__event(FG_EV_WAKE, t->id, from->id, 0, t->call, t->file, t->line);
+    if (!by || by == t || !S->o.on_feature)
         return;
     uint64_t sites = fg__mix(fg__mix(fg__mix(1, (uint64_t)by->line), (uint64_t)t->line), str_hash(t->call));
     S->o.on_feature(sites, S->o.ud);

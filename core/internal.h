@@ -109,6 +109,9 @@ struct task {
     void *wait_data;               /* for the primitive it waits on */
     const char *call, *file;       /* where it blocked, for reports and the trace */
     int line;
+    uint32_t nspans;               /* its open spans (span.c), beside what each step records */
+    const char **spans;            /* outermost first; sim memory */
+    uint32_t spans_cap;
     uint32_t prio;                 /* PCT/POS (prio.c) */
     bool prio_set, prio_drawn;
 #ifdef FG_ASAN
@@ -123,7 +126,7 @@ struct idle_hook {
     bool queued;
 };
 
-struct steprec { fg_time time; int task; const char *call, *file; int line; };
+struct steprec { fg_time time; int task; uint32_t nspans; const char *call, *file, *span; int line; };
 #define LAST_STEPS 16
 
 enum { SRC_BYTES, SRC_RNG, SRC_ODOMETER };
@@ -140,6 +143,8 @@ struct sim {
     struct wheel wheel;
     int live, live_primary;
     bool ending, failed, active;
+    bool watch_wakes;              /* on_feature or on_event: fg__wake tells them (hint.c) */
+    struct task *waker;            /* a wake from the scheduler on behalf of this task (a granted lock) */
     int in_hook;                   /* depth of user callbacks running: none of them may block */
     uint64_t steps;
     uint64_t step_limit;           /* the nearer of the total and this instant's step budgets */
@@ -164,6 +169,9 @@ struct sim {
     int ngroups, groups_cap;
     /* sim-lifetime memory */
     struct arena_block *arena;
+    /* every sync object's stats, for fg_sim_stats_last (stats.c) */
+    struct tracked { void *st; uint8_t kind; } *tracked;
+    size_t ntracked, tracked_cap;
     /* trace */
     struct steprec last[LAST_STEPS];
     struct stack *zombie;          /* stack of the task that just ended, freed after the switch */
@@ -255,7 +263,7 @@ bool fg__odo_next(struct odometer *o, size_t used);
 uint64_t fg__param(unsigned nbytes, uint64_t v);
 uint64_t fg__rng_u64(void);
 
-/* hint.c: a hand-off to t from the running task, for opts.on_feature */
+/* hint.c: a hand-off to t from the running task, for opts.on_feature and opts.on_event */
 void fg__handoff(struct task *t);
 
 /* prio.c: PCT and POS */
@@ -288,10 +296,21 @@ static inline void fg__trace_step(struct task *t)
     r->call = t->call;
     r->file = t->file;
     r->line = t->line;
+    r->nspans = t->nspans;
+    r->span = t->nspans ? t->spans[t->nspans - 1] : NULL;
     if (FG_UNLIKELY(S->o.on_step != NULL))
         fg__trace_hook(t);
 }
 void fg__report_last_steps(void);
+/* span.c: "in span `a` › `b` " for a step of t that was `depth` spans deep, innermost `top` */
+void fg__span_path(const struct task *t, uint32_t depth, const char *top);
+/* Tells opts.on_event (callers test it is set): at this step, from the running task if any. */
+void fg__event(fg_event_kind kind, int task, int from, uint64_t id, const char *name, const char *file, int line);
+/* The running task's id, or -1 when the scheduler or a timer is running. */
+static inline int fg__running_id(void)
+{
+    return S->cur && S->cur->state == T_RUNNING ? S->cur->id : -1;
+}
 /* A layer's name for a site ("prog+0x11a3") turned into file:line when a report or a
  * trace prints it; weak: defined by the pthread layer, absent otherwise. */
 void fg__site_print(const char **file, int *line) __attribute__((weak));
@@ -300,6 +319,14 @@ static inline void fg__site_fix(const char **file, int *line)
     if (fg__site_print && *file)
         fg__site_print(file, line);
 }
+
+/* stats.c: a new object's stats count in the sim's summary (kind: FG__ST_*) */
+enum { FG__ST_MUTEX, FG__ST_RWLOCK, FG__ST_SEM, FG__ST_QUEUE };
+void fg__stats_track(void *stats, int kind);
+/* Sums the tracked stats while the sim's memory is still there (before the end hooks). */
+void fg__stats_collect(void);
+/* From the network's end hook: its counters join the summary. */
+void fg__stats_net(const fg_net_stats *net);
 
 /* rest.c, with each module's own part: NULL when at rest, else what is not */
 #ifdef FG_REST_CHECK

@@ -5,6 +5,7 @@
 
 struct fg_mutex {
     struct task *owner;
+    struct task *released_by;   /* the last unlock that left waiters: the hand-off's source */
     struct waitq waiters;
     struct idle_hook hook;
     bool dead;
@@ -23,7 +24,9 @@ static bool grant_hook(struct idle_hook *h)
     fg_mutex *m = FG_CONTAINER(h, fg_mutex, hook);
     if (m->owner || !m->waiters.head)
         return false;
+    S->waker = m->released_by;   /* granted from the scheduler: the unlock is where it came from */
     grant(m, fg__por_pick(&m->waiters));
+    S->waker = NULL;
     return true;
 }
 
@@ -36,6 +39,7 @@ fg_mutex *fg_mutex_new(void)
         return NULL;
     memset(m, 0, sizeof *m);
     m->hook.run = grant_hook;
+    fg__stats_track(&m->stats, FG__ST_MUTEX);
     return m;
 }
 
@@ -97,6 +101,7 @@ int fg_mutex_unlock(fg_mutex *m)
                           m->owner ? "held by " : "not held", m->owner ? m->owner->name : "");
     m->owner = NULL;
     if (m->waiters.head) {
+        m->released_by = t;
         if (fg__por())
             fg__idle_hook(&m->hook);
         else

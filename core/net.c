@@ -14,6 +14,7 @@ static const struct link loopback = {.mtu = 65535};
 static void net_end(void *ud)
 {
     (void)ud;
+    fg__stats_net(&NET->st);
     fg__wire_end();
     fg__socks_end();
     NET->npairs = 0;
@@ -332,6 +333,8 @@ void fg__net_drop(fg_net_drop reason, struct sock *s)
 {
     NET->st.dropped++;
     NET->st.dropped_by[reason]++;
+    if (FG_UNLIKELY(S->o.on_event != NULL))
+        fg__event(FG_EV_DROP, fg__running_id(), -1, 0, fg_net_drop_name(reason), NULL, 0);
     if (s) {
         s->st.dropped++;
         s->st.dropped_by[reason]++;

@@ -434,6 +434,8 @@ static struct pkt *pop(struct sock *s)
     if ((s->head = p->next) == NULL)
         s->tail = NULL;
     s->rcv_bytes -= p->len;
+    if (FG_UNLIKELY(S->o.on_event != NULL))
+        fg__event(FG_EV_RECV, fg__running_id(), -1, p->id, "datagram", NULL, 0);
     return p;
 }
 

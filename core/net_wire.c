@@ -269,6 +269,8 @@ bool fg__wire_send(struct sock *s, fg_addr dst, int dgroup, const uint8_t *data,
     p->dgroup = dgroup;
     p->id = NET->next_id++;
     p->sent = S->wheel.now;
+    if (FG_UNLIKELY(S->o.on_event != NULL))
+        fg__event(FG_EV_SEND, fg__running_id(), -1, p->id, "datagram", NULL, 0);
     p->ecn = (uint8_t)ecn;
     if (FG_UNLIKELY(NET->pcap_dir != NULL))
         fg__wire_capture(s->group, p);

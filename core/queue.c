@@ -221,6 +221,7 @@ static fg_queue *container(const struct qops *ops, size_t capacity, fg_overflow 
     if (!q)
         return NULL;
     memset(q, 0, sizeof *q);
+    fg__stats_track(&q->stats, FG__ST_QUEUE);
     q->ops = ops;
     q->limit = capacity;
     q->policy = policy;
@@ -336,6 +337,7 @@ static fg_queue *stage(const struct qops *ops, fg_queue *inner, const char *call
     if (!q)
         return NULL;
     memset(q, 0, sizeof *q);
+    fg__stats_track(&q->stats, FG__ST_QUEUE);
     q->ops = ops;
     q->inner = inner;
     return q;

@@ -131,6 +131,7 @@ fg_rwlock *fg_rwlock_new(void)
         return NULL;
     memset(l, 0, sizeof *l);
     l->hook.run = grant_hook;
+    fg__stats_track(&l->stats, FG__ST_RWLOCK);
     return l;
 }
 

@@ -39,6 +39,7 @@ fg_sem *fg_sem_new(uint64_t permits)
     memset(s, 0, sizeof *s);
     s->permits = permits;
     s->hook.run = grant_hook;
+    fg__stats_track(&s->stats, FG__ST_SEM);
     return s;
 }
 

@@ -175,6 +175,8 @@ static int run(fg_fn root, void *arg, const fg_opts *o, fg_result *r)
         S->o.max_steps = 10000000;
     if (!S->o.max_instant_steps)
         S->o.max_instant_steps = 1000000;
+    S->watch_wakes = S->o.on_feature || S->o.on_event;
+    S->waker = NULL;
     S->cur = NULL;
     S->rq_head = S->rq_len = 0;
     fg__wheel_init(&S->wheel);
@@ -190,6 +192,8 @@ static int run(fg_fn root, void *arg, const fg_opts *o, fg_result *r)
     S->outcome = FG_PASS;
     S->report[0] = 0;
     S->report_len = 0;
+    S->tracked = NULL;
+    S->ntracked = S->tracked_cap = 0;
     memset(S->last, 0, sizeof S->last);
     fg__signals_install();
     S->active = true;
@@ -198,6 +202,7 @@ static int run(fg_fn root, void *arg, const fg_opts *o, fg_result *r)
     if (err >= 0)
         fg__sched_run();
     fg__prio_end(root);
+    fg__stats_collect();
     fg__result(r);
     fg__tasks_release();
     fg__end_hooks();
@@ -207,6 +212,8 @@ static int run(fg_fn root, void *arg, const fg_opts *o, fg_result *r)
     fg__wheel_init(&S->wheel);
     S->wheel.now = end;
     S->ngroups = 0;
+    S->tracked = NULL;            /* arena memory, freed */
+    S->ntracked = S->tracked_cap = 0;
     S->cur = NULL;
     S->rq_head = S->rq_len = 0;   /* a failed sim leaves tasks queued and counted */
     S->live = S->live_primary = 0;

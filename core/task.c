@@ -100,8 +100,10 @@ static void end_task(struct task *t)
     if (t->primary)
         S->live_primary--;
     fg__timer_cancel(&S->wheel, &t->timer);
+    S->waker = t;   /* its end hands off to the joiners */
     while (fg__wake_first(&t->joiners, t->aborted ? -ECANCELED : 0))
         ;
+    S->waker = NULL;
     S->zombie = t->stack;  /* still under our feet: freed after the switch */
     t->stack = NULL;
     if (S->live_primary == 0 && !S->ending)
@@ -263,7 +265,7 @@ void fg__wake(struct task *t, int result)
     if (t->state != T_BLOCKED)
         return;
     t->result = result;
-    if (FG_UNLIKELY(S->o.on_feature != NULL))
+    if (FG_UNLIKELY(S->watch_wakes))
         fg__handoff(t);
     if (t->timer.armed)
         fg__timer_cancel(&S->wheel, &t->timer);

@@ -1,13 +1,24 @@
 /* The trace: each step is folded into a hash that identifies the run and
  * kept among the last few for reports (fg__trace_step, inline in the hot
- * path); here, the slow parts: on_step and printing. */
+ * path); here, the slow parts: on_step, on_event and printing. */
 #include "internal.h"
 
 void fg__trace_hook(struct task *t)
 {
-    fg_step s = {S->steps, S->wheel.now, t->id, t->name, S->groups[t->group], t->call, t->file, t->line};
+    size_t pos = S->src == SRC_BYTES ? S->in_pos : S->src == SRC_RNG ? S->rec_len : S->odo_pos;
+    fg_step s = {S->steps, S->wheel.now, t->id,       t->name, S->groups[t->group], t->call, t->file,
+                 t->line,  S->choices,   pos};
     fg__hook_enter();
     S->o.on_step(&s, S->o.ud);
+    fg__hook_leave();
+}
+
+void fg__event(fg_event_kind kind, int task, int from, uint64_t id, const char *name, const char *file, int line)
+{
+    fg__site_fix(&file, &line);
+    fg_event e = {kind, S->steps, S->wheel.now, task, from, id, name, file, line};
+    fg__hook_enter();
+    S->o.on_event(&e, S->o.ud);
     fg__hook_leave();
 }
 
@@ -25,7 +36,10 @@ void fg__report_last_steps(void)
         char tb[32];
         fg__fmt_time(tb, sizeof tb, r->time);
         struct task *t = S->tasks[r->task];
-        fg__rep("    #%llu %s %s resumes from %s", (unsigned long long)i, tb, t->name, r->call);
+        fg__rep("    #%llu %s %s ", (unsigned long long)i, tb, t->name);
+        if (r->nspans)
+            fg__span_path(t, r->nspans, r->span);
+        fg__rep("resumes from %s", r->call);
         const char *file = r->file;
         int line = r->line;
         fg__site_fix(&file, &line);

@@ -17,10 +17,13 @@ static const struct command {
     engine_fn *fn;
     const char *args, *what;
 } commands[] = {
-    {"replay", fg__replay_main, "[--trace] FILE|DIR... | --hex HEX",
-     "run inputs; print each outcome and trace hash (--trace: the schedule as a story)"},
-    {"random", fg__random_main, "[--seed N] [--iterations N | --time T] [--keep-going] [--quiet] [--strategy S] [--depth D]",
-     "seeded random runs (T: 30, 30s, 5m, 2h; default 10000 runs)"},
+    {"replay", fg__replay_main, "[--trace] [--timeline OUT.json|OUT.html] [--stats OUT.json] FILE|DIR... | --hex HEX",
+     "run inputs; print each outcome and trace hash (--trace: the schedule as a story;\n"
+     "      --timeline: the one input's run for Perfetto/chrome://tracing, or as a page;\n"
+     "      --stats: what its locks, queues and network counted)"},
+    {"random", fg__random_main, "[--seed N] [--iterations N | --time T] [--keep-going] [--quiet] [--strategy S] [--depth D]"
+     " [--timeline OUT] [--stats OUT]",
+     "seeded random runs (T: 30, 30s, 5m, 2h; default 10000 runs; --timeline, --stats: of the first failing run)"},
     {"exhaustive", fg__exhaustive_main, "[--max-runs N] [--keep-going] [--strategy S]",
      "every schedule, depth first; prints how many ran"},
     {"minimize", fg__minimize_main, "FILE [-o OUT] [--max-runs N]",

@@ -58,6 +58,20 @@ extern uint64_t fg__fuzz_last_choices;   /* fuzz_one.c: the last run's choices *
 /* fuzz_one.c: a few runs before the first input, so it meets the state later ones do */
 void fg__fuzz_warm(const fg_target *t);
 
+/* --timeline FILE (timeline.c): records one run, then writes it as Chrome trace-event
+ * JSON, or as a self-contained page when FILE ends in .html. */
+struct fg__timeline;
+struct fg__timeline *fg__timeline_new(const char *path);
+/* Points o's on_step (keeping the one set, which still sees every step) and on_event at it. */
+void fg__timeline_opts(struct fg__timeline *tl, fg_opts *o);
+int fg__timeline_write(struct fg__timeline *tl, const fg_target *t, const fg_result *r);
+void fg__timeline_free(struct fg__timeline *tl);
+extern const char fg__timeline_page[];   /* timeline.html; its TRACE marker is where the events go */
+
+/* --stats FILE (stats_json.c): fg_sim_stats_last of the run that just ended, as JSON. */
+int fg__stats_write(const char *path, const fg_result *r);
+void fg__stats_json(FILE *f, const fg_sim_stats *st, const fg_result *r);
+
 /* Prints one step as a line of the story --trace tells. */
 void fg__trace_print(const fg_step *s, void *ud);
 

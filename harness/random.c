@@ -16,6 +16,7 @@ struct progress {
     uint64_t runs, failures;
     bool in_run;         /* the child is inside the run of `seed` */
     bool reported;       /* the current seed's failure was announced */
+    bool drawn;          /* --timeline: the first failing run is drawn */
 };
 
 struct rnd {
@@ -28,7 +29,45 @@ struct rnd {
     struct fg__strat strat;   /* --strategy/--depth/FUGUE_STRATEGY, or the target's own */
     const fg_opts *o;         /* the options of the run under way */
     struct progress *p;
+    const char *timeline;     /* --timeline FILE: the first failing run, run again to draw it */
+    const char *stats;        /* --stats FILE: what that run's objects counted */
 };
+
+/* Runs the failing input again (replay is exact) with the timeline recording, and writes it
+ * (and its stats). */
+static void draw_failure(struct rnd *x, const fg_result *r)
+{
+    x->p->drawn = true;
+    size_t len = r->input_len;
+    uint8_t *in = malloc(len ? len : 1);
+    struct fg__timeline *tl = x->timeline ? fg__timeline_new(x->timeline) : NULL;
+    if (!in || (x->timeline && !tl)) {
+        fprintf(stderr, "random: out of memory for --timeline\n");
+        free(in);
+        fg__timeline_free(tl);
+        return;
+    }
+    memcpy(in, r->input, len);
+    uint64_t hash = r->hash;
+    fg_opts o = *x->o;
+    o.on_failure = NULL;
+    o.quiet = true;
+    if (tl)
+        fg__timeline_opts(tl, &o);
+    fg_result again;
+    if (fg_run_bytes(x->t->body, NULL, &o, in, len, &again) < 0 || again.hash != hash)
+        fprintf(stderr, "random: the failing run did not replay the same (hash %016llx, not %016llx): no timeline\n",
+                (unsigned long long)again.hash, (unsigned long long)hash);
+    else {
+        if (tl && fg__timeline_write(tl, x->t, &again) == 0)
+            fprintf(stderr, "random: timeline of seed %llu written to %s\n", (unsigned long long)x->p->seed,
+                    x->timeline);
+        if (x->stats && fg__stats_write(x->stats, &again) == 0)
+            fprintf(stderr, "random: stats of seed %llu written to %s\n", (unsigned long long)x->p->seed, x->stats);
+    }
+    fg__timeline_free(tl);
+    free(in);
+}
 
 static void on_failure(const fg_result *r, void *ud)
 {
@@ -100,6 +139,8 @@ static int run_seeds(struct rnd *x)
         }
         if (r.outcome != FG_PASS) {
             status_code = 1;
+            if ((x->timeline || x->stats) && !p->drawn)
+                draw_failure(x, &r);
             if (!x->keep_going) {
                 p->seed++;
                 break;
@@ -145,6 +186,10 @@ int fg__random_main(const fg_target *t, const char *prog, int argc, char **argv)
             ok = fg__parse_u64(v, &x.seconds, true) && x.seconds > 0, i++;
         else if (!strcmp(a, "--crash-dir"))
             ok = v != NULL, x.c.dir = v, i++;
+        else if (!strcmp(a, "--timeline"))
+            ok = v != NULL, x.timeline = v, i++;
+        else if (!strcmp(a, "--stats"))
+            ok = v != NULL, x.stats = v, i++;
         else if (!strcmp(a, "--no-save"))
             x.c.dir = NULL;
         else if (!strcmp(a, "--keep-going"))

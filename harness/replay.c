@@ -1,6 +1,7 @@
 /* replay: run files (or every file in folders, or one --hex string) as
- * inputs; print each outcome and trace hash, and with --trace the schedule as
- * a story. Each input runs in a child process, so one that kills the process
+ * inputs; print each outcome and trace hash, with --trace the schedule as
+ * a story, and with --timeline FILE (--stats FILE) the one input's run as a
+ * timeline (what its objects counted). Each input runs in a child process, so one that kills the process
  * (a crash signal) is counted as a failure and the next one still runs. */
 #include "harness.h"
 
@@ -18,6 +19,8 @@ int __llvm_profile_write_file(void) __attribute__((weak));
 struct replay {
     const fg_target *t;
     bool trace;
+    const char *timeline;    /* --timeline FILE: of the one input */
+    const char *stats;       /* --stats FILE: what its objects and network counted */
     unsigned files, failed, errors;
 };
 
@@ -30,13 +33,28 @@ static int run_input(struct replay *rp, const char *name, const uint8_t *data, s
         printf("%s:\n", name);
         o.on_step = fg__trace_print;
     }
+    struct fg__timeline *tl = NULL;
+    if (rp->timeline) {
+        if (!(tl = fg__timeline_new(rp->timeline)))
+            return 2;
+        fg__timeline_opts(tl, &o);
+    }
     fg_result r;
     fflush(stdout);
     int err = fg_run_bytes(rp->t->body, NULL, &o, data, len, &r);
     if (err < 0) {
         printf("%s: error %s\n", name, fg_strerror(err));
+        fg__timeline_free(tl);
         return 2;
     }
+    if (tl) {
+        int werr = fg__timeline_write(tl, rp->t, &r);
+        fg__timeline_free(tl);
+        if (werr < 0)
+            return 2;
+    }
+    if (rp->stats && fg__stats_write(rp->stats, &r) < 0)
+        return 2;
     printf("%s: %s hash %016llx steps %llu choices %llu bytes %zu\n", name, fg_outcome_name(r.outcome),
            (unsigned long long)r.hash, (unsigned long long)r.steps, (unsigned long long)r.choices, r.input_len);
     fflush(stdout);
@@ -140,6 +158,18 @@ int fg__replay_main(const fg_target *t, const char *prog, int argc, char **argv)
     for (int i = 0; i < argc; i++) {
         if (!strcmp(argv[i], "--trace")) {
             rp.trace = true;
+        } else if (!strcmp(argv[i], "--timeline")) {
+            if (i + 1 >= argc) {
+                fprintf(stderr, "replay: --timeline needs a file, like --timeline run.json or run.html\n");
+                return 2;
+            }
+            rp.timeline = argv[++i];
+        } else if (!strcmp(argv[i], "--stats")) {
+            if (i + 1 >= argc) {
+                fprintf(stderr, "replay: --stats needs a file, like --stats run-stats.json\n");
+                return 2;
+            }
+            rp.stats = argv[++i];
         } else if (!strcmp(argv[i], "--hex")) {
             if (i + 1 >= argc) {
                 fprintf(stderr, "replay: --hex needs a hex string, like --hex 01a3ff (see --help)\n");
@@ -157,6 +187,17 @@ int fg__replay_main(const fg_target *t, const char *prog, int argc, char **argv)
         fprintf(stderr, "replay: give files or folders of inputs, or --hex HEX (see --help)\n");
         return 2;
     }
+    struct stat st;
+    for (int i = 0; i < argc && (rp.timeline || rp.stats); i++)
+        if (argv[i][0] != '-' && i > 0 && (!strcmp(argv[i - 1], "--hex") || !strcmp(argv[i - 1], "--timeline") ||
+                                           !strcmp(argv[i - 1], "--stats")))
+            continue;
+        else if (argv[i][0] != '-' && stat(argv[i], &st) == 0 && S_ISDIR(st.st_mode))
+            paths++;   /* a folder is many inputs */
+    if ((rp.timeline || rp.stats) && paths + (hex != NULL) != 1) {
+        fprintf(stderr, "replay: --timeline and --stats describe one run: give one input file or --hex\n");
+        return 2;
+    }
     if (hex) {
         size_t len;
         uint8_t *data = fg__parse_hex(hex, &len);
@@ -168,7 +209,7 @@ int fg__replay_main(const fg_target *t, const char *prog, int argc, char **argv)
         free(data);
     }
     for (int i = 0; i < argc; i++) {
-        if (!strcmp(argv[i], "--hex"))
+        if (!strcmp(argv[i], "--hex") || !strcmp(argv[i], "--timeline") || !strcmp(argv[i], "--stats"))
             i++;
         else if (strcmp(argv[i], "--trace"))
             replay_path(&rp, argv[i]);

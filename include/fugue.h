@@ -74,7 +74,31 @@ typedef struct fg_step {
     const char *call;   /* the call the task resumes from ("fg_sleep"), or "start" */
     const char *file;   /* where that call was made, when known */
     int line;
+    uint64_t choices;   /* choices with more than one option made before this step */
+    size_t input_pos;   /* bytes of the choice stream read before this step */
 } fg_step;
+
+/* What a timeline needs besides the steps (fg_opts.on_event); the core makes them
+ * only when someone asks, so a run without on_event pays nothing for them. */
+typedef enum fg_event_kind {
+    FG_EV_WAKE,        /* running task `from` made blocked `task` ready; it waited in `name`: a hand-off */
+    FG_EV_SEND,        /* `task` sent datagram `id` */
+    FG_EV_RECV,        /* `task` took datagram `id` from its socket */
+    FG_EV_DROP,        /* a datagram was dropped; `name` is why (fg_net_drop_name); `task` -1 off a task */
+    FG_EV_SPAN_ENTER,  /* `task` entered span `name` (fg_span_enter) */
+    FG_EV_SPAN_EXIT,   /* `task` left its innermost span, `name` */
+    FG_EV_BLOCKED,     /* at a failure, before on_failure: `task` waits in `name` (file:line) */
+} fg_event_kind;
+
+typedef struct fg_event {
+    fg_event_kind kind;
+    uint64_t step;     /* the step it happened in (from the scheduler: the last step so far) */
+    fg_time time;
+    int task, from;    /* from: the waker of FG_EV_WAKE, else -1 */
+    uint64_t id;       /* FG_EV_SEND, FG_EV_RECV: the datagram's number (fg_packet.id) */
+    const char *name, *file;
+    int line;
+} fg_event;
 
 typedef struct fg_result fg_result;
 
@@ -94,6 +118,7 @@ typedef struct fg_opts {
     /* Features of the run for a fuzzer, each a stable 64-bit hash seen as coverage (a set):
      * hand-offs between tasks (waker's site, woken's site and call), fg_cover, fg_sometimes. */
     void (*on_feature)(uint64_t feature, void *ud);
+    void (*on_event)(const fg_event *e, void *ud);        /* hand-offs, datagrams, spans: a timeline */
 } fg_opts;
 
 #define FG_STACK_DEFAULT ((size_t)256 * 1024)
@@ -176,6 +201,21 @@ FG_API bool fg_in_sim(void);
 #define FG_ALLOC_MAX ((size_t)1 << 30)
 FG_API void *fg_alloc(size_t n);
 FG_API char *fg_fmt(const char *fmt, ...) FG_PRINTF(1, 2);
+
+/* ---- spans ------------------------------------------------------------------- */
+
+/* Named, nested spans of the running task's work ("handshake" › "send_hello"): a timeline
+ * draws them and a failure report's last steps name the span each step was in. Names must
+ * live until the sim ends (a literal, or fg_fmt). 0, or -EPERM outside a task; exiting a
+ * span never entered fails the sim with a message naming the task. */
+FG_API int fg_span_enter(const char *name);
+FG_API int fg_span_exit(void);
+/* The enclosing block is a span: entered here, left wherever the block is left (GNU C cleanup). */
+#define FG_SPAN_SCOPE(name) \
+    __attribute__((cleanup(fg__span_cleanup), unused)) int FG__SPAN_CAT(fg__span_, __LINE__) = fg_span_enter(name)
+#define FG__SPAN_CAT(a, b) FG__SPAN_CAT2(a, b)
+#define FG__SPAN_CAT2(a, b) a##b
+FG_API void fg__span_cleanup(int *entered);
 
 /* ---- the choice stream ------------------------------------------------------ */
 

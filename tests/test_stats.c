@@ -68,3 +68,51 @@ Test(stats, a_nan_quantile_is_the_lowest)
     cr_assert_eq(fg_hist_quantile(&h, __builtin_nan("")), fg_hist_quantile(&h, 0.0));
     cr_assert_eq(fg_hist_quantile(&h, 0.0), 1);
 }
+
+/* ---- fg_sim_stats_last: every object's figures summed, after the sim ---- */
+
+static void contend(void *arg)
+{
+    fg_mutex_lock((fg_mutex *)arg, FG_FOREVER);
+    fg_sleep(FG_MS);
+    fg_mutex_unlock((fg_mutex *)arg);
+}
+
+static void summed(void *arg)
+{
+    (void)arg;
+    fg_mutex *a = fg_mutex_new(), *b = fg_mutex_new();
+    fg_spawn(contend, a, .primary = true);
+    fg_spawn(contend, a, .primary = true);
+    fg_spawn(contend, b, .primary = true);
+    fill(NULL);
+    int s = fg_udp_bind("0.0.0.0:9");
+    fg_udp_send_to(s, "main:1", "x", 1);   /* no socket there: dropped, unreachable */
+    fg_sleep(FG_SEC);
+}
+
+Test(stats, the_last_sims_objects_are_summed_by_kind)
+{
+    fg_result r;
+    cr_assert_eq(fg_run_bytes(summed, NULL, NULL, NULL, 0, &r), 0);
+    cr_assert_eq(r.outcome, FG_PASS);
+    fg_sim_stats st;
+    cr_assert_eq(fg_sim_stats_last(&st), 0);
+    cr_assert_eq(st.mutexes, 2);
+    cr_assert_eq(st.mutex.acquires, 3);
+    cr_assert_geq(st.mutex.contended, 1);   /* under POR a lock in a busy instant waits for its turn too */
+    cr_assert_eq(st.mutex.wait.count, st.mutex.contended);
+    cr_assert_eq(st.mutex.wait.max, FG_MS);   /* the second waited out the first's sleep */
+    cr_assert_geq(st.queues, 2);              /* the sojourn stage and its fifo */
+    cr_assert_eq(st.queue.sojourn.count, 100);
+    cr_assert(st.net_used);
+    cr_assert_eq(st.net.sent, 1);
+    cr_assert_eq(st.net.dropped_by[FG_NET_DROP_UNREACHABLE], 1);
+    /* a sim without objects or network leaves a summary of zeros, not the last one's */
+    cr_assert_eq(fg_run_bytes(summed, NULL, &(fg_opts){.max_steps = 1, .return_on_failure = true, .quiet = true},
+                              NULL, 0, &r), 0);
+    cr_assert_eq(fg_sim_stats_last(&st), 0);
+    cr_assert_eq(st.mutexes, 2);
+    cr_assert_eq(st.mutex.acquires, 0);
+    cr_assert(!st.net_used);
+}

@@ -49,6 +49,17 @@ typedef struct fg_stats {
 /* Sim memory is freed when the sim ends: this copies *live into *out (caller's
  * memory) at that moment, so the figures can be read after fg_run returns. */
 FG_API int fg_stats_keep(const fg_stats *live, fg_stats *out);
+/* Every object's figures summed by kind, for the sim that ended last (fg_sim_stats_last):
+ * what `--stats out.json` writes. Channels count in `queue` (each has one inside). */
+typedef struct fg_sim_stats {
+    unsigned mutexes, rwlocks, sems, queues;   /* objects made */
+    fg_stats mutex, rwlock, sem, queue;
+    bool net_used;
+    fg_net_stats net;
+} fg_sim_stats;
+/* 0, or -EBUSY inside a sim (its figures are not final), -ENOENT before any sim ran. */
+FG_API int fg_sim_stats_last(fg_sim_stats *out);
+
 /* Mean of the recorded values (0 when empty). */
 FG_API double fg_hist_mean(const fg_hist *h);
 /* An upper bound of the q-quantile (0 <= q <= 1): the top of the bucket holding it. */
