@@ -14,7 +14,9 @@ static const struct link loopback = {.mtu = 65535};
 static void net_end(void *ud)
 {
     (void)ud;
+    fg__tcp_end();
     fg__wire_end();
+    fg__paused_hosts = 0;
     fg__socks_end();
     NET->npairs = 0;
     NET->nhosts = 0;
