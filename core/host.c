@@ -90,3 +90,80 @@ bool fg__host_park(struct task *t)
     q->tail = t;
     return true;
 }
+
+/* ---- a fault schedule from the choice stream ---- */
+
+#define CHAOS_MAX_HOSTS 16
+
+struct chaos {
+    fg_chaos_plan p;
+    const char *hosts[CHAOS_MAX_HOSTS];
+    bool down[CHAOS_MAX_HOSTS];
+};
+
+static void chaos_restart(struct chaos *c)
+{
+    for (int i = 0; i < c->p.nhosts; i++)
+        if (c->down[i]) {
+            c->down[i] = false;
+            if (c->p.restart)
+                fg_host_restart(c->hosts[i], c->p.restart, c->p.arg);
+        }
+}
+
+static void chaos_task(void *arg)
+{
+    struct chaos *c = arg;
+    for (int k = 0; k < c->p.points; k++) {
+        if (fg_sleep(c->p.every) < 0)
+            return;
+        chaos_restart(c);
+        uint64_t v = fg_choose(1 + 3 * (uint64_t)c->p.nhosts);
+        if (!v)
+            continue;
+        int i = (int)((v - 1) / 3);
+        switch ((v - 1) % 3) {
+        case 0:
+            fg_host_crash(c->hosts[i]);
+            c->down[i] = true;
+            break;
+        case 1:
+            fg_net_partition(c->hosts[i], NULL);
+            break;
+        default:
+            fg_net_heal(c->hosts[i], NULL);
+            break;
+        }
+    }
+    if (fg_sleep(c->p.every) < 0)
+        return;
+    chaos_restart(c);
+    for (int i = 0; i < c->p.nhosts; i++)
+        fg_net_heal(c->hosts[i], NULL);
+}
+
+int fg_chaos(const fg_chaos_plan *plan)
+{
+    const char *call = "fg_chaos";
+    if (!fg__net_get(call) || !fg__current(call))
+        return -EPERM;
+    if (!plan || plan->nhosts < 1 || plan->nhosts > CHAOS_MAX_HOSTS || !plan->hosts)
+        return fg__misuse(call, -EINVAL, "a plan needs 1 to %d hosts", CHAOS_MAX_HOSTS);
+    struct chaos *c = fg_alloc(sizeof *c);
+    if (!c)
+        return -ENOMEM;
+    memset(c, 0, sizeof *c);
+    c->p = *plan;
+    if (c->p.every <= 0)
+        c->p.every = 100 * FG_MS;
+    if (c->p.points <= 0)
+        c->p.points = 10;
+    for (int i = 0; i < plan->nhosts; i++) {
+        if (!plan->hosts[i])
+            return fg__misuse(call, -EINVAL, "host %d is NULL", i);
+        c->hosts[i] = fg__strdup(plan->hosts[i]);
+        fg__group(c->hosts[i]);   /* a host the plan names exists from now on */
+    }
+    c->p.hosts = c->hosts;
+    return fg__spawn(chaos_task, c, "chaos", fg__group("chaos"), false, 0);
+}

@@ -862,6 +862,8 @@ int fg_tcp_listen(const char *addr, int backlog)
     fg_addr a;
     if (!fg__net_get(call) || !(t = fg__current(call)))
         return -EPERM;
+    if (t->cancelled)
+        return -ECANCELED;   /* a crashed host's task opens nothing (nor one the sim's end cancelled) */
     int rc = fg__net_resolve(addr, &a, true);
     if (rc == -EINVAL)
         return fg__misuse(call, rc, "\"%s\" is not host:port", addr ? addr : "(null)");
@@ -927,6 +929,8 @@ int fg_tcp_connect_(const char *addr, fg_time deadline)
     fg_addr a;
     if (!fg__net_get(call) || !(t = fg__current(call)))
         return -EPERM;
+    if (t->cancelled)
+        return -ECANCELED;
     int rc = fg__net_resolve(addr, &a, false);
     if (rc == -EINVAL)
         return fg__misuse(call, rc, "\"%s\" is not host:port", addr ? addr : "(null)");

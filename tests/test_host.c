@@ -181,3 +181,43 @@ Test(host, a_host_paused_forever_is_a_deadlock_naming_its_task)
     cr_assert_eq(res.outcome, FG_FAIL_DEADLOCK, "%s", res.report);
     cr_assert(strstr(res.report, "ticker"), "%s", res.report);
 }
+
+/* ---- a fault schedule from the input ---- */
+
+static int h_starts;
+
+static void h_main(void *arg)
+{
+    (void)arg;
+    h_starts++;
+    fg_sleep(10 * FG_SEC);
+}
+
+static void chaos_root(void *arg)
+{
+    (void)arg;
+    static const char *const hosts[] = {"h"};
+    fg_spawn(h_main, NULL, .group = "h");
+    cr_assert_geq(fg_chaos(&(fg_chaos_plan){.hosts = hosts, .nhosts = 1, .restart = h_main, .points = 3}), 0);
+    cr_assert_eq(fg_chaos(&(fg_chaos_plan){.hosts = hosts, .nhosts = 0}), -EINVAL);
+    fg_sleep(FG_SEC);   /* the sim lasts while the plan runs */
+}
+
+Test(host, chaos_value_zero_is_no_fault_and_each_value_one_fault)
+{
+    /* one choice of 4 per point: 0 nothing, 1 crash h, 2 isolate h, 3 heal h */
+    struct { uint8_t in[3]; int starts; } cases[] = {
+        {{0, 0, 0}, 1},
+        {{1, 0, 0}, 2},   /* crashed at 100 ms, restarted at 200 ms */
+        {{1, 1, 1}, 4},
+        {{2, 0, 0}, 1},
+    };
+    fg_opts fifo = quiet;
+    fifo.strategy = FG_FIFO;   /* the plan's are the only choices */
+    for (unsigned i = 0; i < sizeof cases / sizeof *cases; i++) {
+        h_starts = 0;
+        cr_assert_eq(fg_run_bytes(chaos_root, NULL, &fifo, cases[i].in, 3, &res), 0);
+        cr_assert_eq(res.outcome, FG_PASS, "%s", res.report);
+        cr_assert_eq(h_starts, cases[i].starts, "case %u: %d starts", i, h_starts);
+    }
+}

@@ -248,6 +248,22 @@ FG_API int fg_host_restart(const char *group, fg_fn fn, void *arg);
 FG_API int fg_host_pause(const char *group);
 FG_API int fg_host_resume(const char *group);
 
+/* A fault schedule read from the choice stream: at each of `points` decision
+ * points, `every` apart, one choice among 1 + 3 x nhosts: 0 no fault, else crash,
+ * isolate (a partition from everyone) or heal one host. A crashed host restarts
+ * with restart(arg) at the next point (NULL: it stays down); at the end every
+ * crashed host restarts and every cut heals. Value 0 everywhere: no fault. */
+typedef struct fg_chaos_plan {
+    const char *const *hosts;
+    int nhosts;
+    fg_fn restart;
+    void *arg;
+    fg_time every;        /* default 100 ms */
+    int points;           /* default 10 */
+} fg_chaos_plan;
+/* Spawns the schedule as a task "chaos" (its own group, not primary). */
+FG_API int fg_chaos(const fg_chaos_plan *plan);
+
 #ifdef __cplusplus
 }
 #endif
