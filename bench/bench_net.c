@@ -102,6 +102,112 @@ static void ping_pong(void *arg)
     fg_spawn(server, NULL, .group = "server");
 }
 
+/* ---- TCP: a bulk stream, and whole sims of request/response connections ---- */
+
+#define TCP_MSGS 100000
+#define TCP_MSG 1024
+static long tcp_got;
+
+static void tcp_reader(void *arg)
+{
+    (void)arg;
+    int l = fg_tcp_listen("rx:80", 1);
+    int s = fg_tcp_accept(l, NULL, FG_FOREVER);
+    static char buf[TCP_MSG];
+    int n;
+    while ((n = fg_tcp_recv(s, buf, sizeof buf, FG_FOREVER)) > 0)
+        tcp_got += n;
+}
+
+static void tcp_writer(void *arg)
+{
+    (void)arg;
+    int s = fg_tcp_connect("rx:80", FG_FOREVER);
+    static char msg[TCP_MSG];
+    for (int i = 0; i < TCP_MSGS; i++)
+        for (int off = 0; off < TCP_MSG;)
+            off += fg_tcp_send(s, msg + off, TCP_MSG - (size_t)off, FG_FOREVER);
+    fg_tcp_close(s);
+}
+
+static void tcp_stream(void *arg)
+{
+    (void)arg;
+    fg_spawn(tcp_writer, NULL, .group = "tx", .primary = true);
+    fg_spawn(tcp_reader, NULL, .group = "rx", .primary = true);
+}
+
+/* ns per message over the best of `reps` sims; *segs: segments (both ways) per message */
+static double tcp_stream_ns(int reps, double *segs)
+{
+    fg_opts o = {.name = "bench_tcp"};
+    fg_result r;
+    double best = 1e30;
+    for (int i = 0; i < reps; i++) {
+        tcp_got = 0;
+        fg_net_stats st0;
+        fg_net_stats_get(&st0);
+        double t0 = now_s();
+        fg_run_bytes(tcp_stream, NULL, &o, NULL, 0, &r);
+        double t = now_s() - t0;
+        if (r.outcome != FG_PASS || tcp_got != (long)TCP_MSGS * TCP_MSG) {
+            fprintf(stderr, "bench_net: tcp stream failed (%ld bytes): %s\n", tcp_got, r.report);
+            exit(1);
+        }
+        fg_net_stats st;
+        fg_net_stats_get(&st);
+        *segs = (double)st.sent / TCP_MSGS;
+        best = t < best ? t : best;
+    }
+    return best * 1e9 / TCP_MSGS;
+}
+
+static void rr_conn(void *arg)
+{
+    int s = (int)(intptr_t)arg;
+    char buf[64];
+    int n;
+    while ((n = fg_tcp_recv(s, buf, sizeof buf, FG_FOREVER)) > 0)
+        fg_tcp_send(s, buf, (size_t)n, FG_FOREVER);
+    fg_tcp_close(s);
+}
+
+static void rr_server(void *arg)
+{
+    (void)arg;
+    int l = fg_tcp_listen("server:80", 128);
+    int s;
+    while ((s = fg_tcp_accept(l, NULL, FG_FOREVER)) >= 0)
+        fg_spawn(rr_conn, (void *)(intptr_t)s);
+}
+
+static void rr_client(void *arg)
+{
+    (void)arg;
+    int s = fg_tcp_connect("server:80", FG_FOREVER);
+    fg_assert(s >= 0);
+    for (int i = 0; i < 10; i++) {
+        char buf[16];
+        fg_assert(fg_tcp_send(s, "request!", 8, FG_FOREVER) == 8);
+        for (int got = 0; got < 8;) {
+            int n = fg_tcp_recv(s, buf + got, 8 - (size_t)got, FG_FOREVER);
+            fg_assert(n > 0);
+            got += n;
+        }
+    }
+    fg_tcp_close(s);
+}
+
+/* 64 connections from 8 client hosts, 10 round trips each */
+static void rr64(void *arg)
+{
+    (void)arg;
+    fg_spawn(rr_server, NULL, .group = "server");
+    static const char *hosts[8] = {"c0", "c1", "c2", "c3", "c4", "c5", "c6", "c7"};
+    for (int i = 0; i < 64; i++)
+        fg_spawn(rr_client, NULL, .group = hosts[i % 8], .primary = true);
+}
+
 static int rm(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
 {
     (void)sb, (void)flag, (void)ftw;
@@ -127,6 +233,38 @@ int main(void)
     printf("stream_datagram_captured: %.1f ns/datagram\n", cap);
     /* each datagram is written twice: leaving tx, arriving at rx */
     printf("capture_cost: %.1f ns/packet_record\n", (cap - net) / 2);
+
+    double segs;
+    double tcp = tcp_stream_ns(3, &segs);
+    printf("tcp_stream_1KiB: %.1f ns/message\n", tcp);
+    printf("tcp_stream_segments: %.2f segments/message\n", segs);
+    setenv("FUGUE_PCAP_DIR", dir, 1);
+    double tcp_cap = tcp_stream_ns(3, &segs);
+    unsetenv("FUGUE_PCAP_DIR");
+    nftw(dir, rm, 16, FTW_DEPTH | FTW_PHYS);
+    printf("tcp_stream_1KiB_captured: %.1f ns/message\n", tcp_cap);
+    /* every segment is written twice: leaving one host, arriving at the other */
+    printf("tcp_capture_cost: %.1f ns/segment_record\n", (tcp_cap - tcp) / (2 * segs));
+
+    {
+        fg_opts ro = {.name = "tcp_rr64"};
+        fg_result rr;
+        for (uint64_t s = 0; s < 50; s++)   /* warm the pools */
+            fg_run_seed(rr64, NULL, &ro, s, &rr);
+        const int n = 2000;
+        long rss0 = status_kib("VmRSS:");
+        double t1 = now_s();
+        for (int s = 0; s < n; s++) {
+            fg_run_seed(rr64, NULL, &ro, (uint64_t)s, &rr);
+            if (rr.outcome != FG_PASS)
+                return fprintf(stderr, "bench_net: tcp_rr64 failed: %s\n", rr.report), 1;
+            if (s % 500 == 499)
+                fprintf(stderr, "bench_net: tcp_rr64 %d/%d sims\n", s + 1, n);
+        }
+        double tt = now_s() - t1;
+        printf("tcp_rr64_random: %.0f sims/s\n", n / tt);
+        printf("tcp_rr64_rss_growth_2k_sims: %ld KiB\n", status_kib("VmRSS:") - rss0);
+    }
 
     fg_opts o = {.strategy = FG_RANDOM, .name = "ping_pong"};
     fg_result r;

@@ -243,6 +243,10 @@ void fg__cancel_point(struct task *t);
 
 int fg__spawn(fg_fn fn, void *arg, const char *name, int group, bool primary, size_t stack_size);
 
+/* host.c: hosts paused by fg_host_pause; a task of one that becomes ready is parked */
+extern int fg__paused_hosts;
+bool fg__host_park(struct task *t);
+
 /* sim.c */
 int fg__group(const char *name);
 char *fg__strdup(const char *s);

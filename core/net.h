@@ -13,6 +13,8 @@
 #define NET_MAX_PAYLOAD 65507
 #define NET_MAX_SEGMENTS 64
 #define NET_HDR 28                /* IPv4 + UDP headers */
+#define NET_UDP 17
+#define NET_TCP 6
 
 /* A link as the wire uses it: rates in parts per million. */
 struct link {
@@ -42,6 +44,9 @@ struct pkt {
     uint32_t len;
     uint8_t ecn;
     bool dup, received_hooks;
+    uint8_t proto, tflags;        /* NET_UDP or NET_TCP; TCP: FG_TCP_* flags */
+    bool bad;                     /* a bit was flipped on the way: TCP's checksum discards it */
+    uint32_t seq, ack, win;       /* TCP: sequence, acknowledgment, window in bytes */
     uint8_t *data;                /* = inl, or malloc'd when longer */
     uint8_t inl[NET_INLINE];
 };
@@ -62,8 +67,14 @@ struct sock {
     fg_net_stats st;
 };
 
+struct tcb;
+
 struct host {
     struct sock *socks;
+    struct tcb *tcbs;             /* TCP listeners and connections, newest first */
+    uint32_t tcp_next_port;
+    bool paused;
+    struct waitq parked;          /* its tasks that became ready while paused */
     uint32_t next_port;
     bool isolated;
     bool cap_tried;
@@ -89,6 +100,13 @@ struct net {
     struct idle_hook arrivals;    /* POR: orders same-instant arrivals once nothing is ready */
     struct sock *arr_head, *arr_tail;
     const char *pcap_dir;         /* FUGUE_PCAP_DIR, read when the sim's network starts */
+    /* TCP (net_tcp.c) */
+    struct tcb **tcbs;            /* by socket number; NULL: free */
+    int ntcbs, tcbs_cap;
+    struct tcb *tcp_all;          /* every live tcb, with or without a number */
+    struct tcb *tcp_pend;         /* to ACK, or whose waiters to wake, once nothing is ready */
+    struct idle_hook tcp_idle;
+    uint32_t next_iss;
 };
 
 extern struct net fg__net;
@@ -112,6 +130,8 @@ void fg__pkt_free(struct pkt *p);
 /* Hands a datagram to the network: monitors, impairments, then a delivery timer. */
 /* False when a hook closed `s` meanwhile (what was judged left anyway). */
 bool fg__wire_send(struct sock *s, fg_addr dst, int dgroup, const uint8_t *data, size_t len, unsigned ecn);
+/* Hands a TCP segment (src, dst, groups, TCP fields and data set) to the network. */
+void fg__wire_tcp(struct pkt *p);
 void fg__wire_capture(int group, const struct pkt *p);
 /* Frees everything in flight and closes the captures: the sim is over. */
 void fg__wire_end(void);
@@ -121,5 +141,14 @@ void fg__packet_view(const struct pkt *p, fg_net_dir dir, fg_packet *v);
 struct sock *fg__sock_at(int group, fg_addr dst);
 void fg__sock_deliver(struct sock *s, struct pkt *p);
 void fg__socks_end(void);
+/* Closes every UDP socket of a host (a crash). */
+void fg__socks_crash(int group);
+
+/* net_tcp.c */
+/* A segment reached its host (not corrupted). */
+void fg__tcp_land(struct pkt *p);
+/* A crash: the host's connections are reset (RST to each peer), its listeners gone. */
+void fg__tcp_crash(int group);
+void fg__tcp_end(void);
 
 #endif

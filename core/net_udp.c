@@ -165,11 +165,8 @@ static void drop_queue(struct sock *s, fg_net_drop reason)
     s->rcv_bytes = 0;
 }
 
-int fg_udp_close(int id)
+static void sock_close(struct sock *s)
 {
-    struct sock *s = get("fg_udp_close", id);
-    if (!s)
-        return -EBADF;
     s->open = false;
     struct host *h = fg__net_host(s->group);
     for (struct sock **pp = &h->socks; *pp; pp = &(*pp)->host_next)
@@ -196,7 +193,23 @@ int fg_udp_close(int id)
         if (p->from == s)
             p->from = NULL;
     s->snd_bytes = 0;
+}
+
+int fg_udp_close(int id)
+{
+    struct sock *s = get("fg_udp_close", id);
+    if (!s)
+        return -EBADF;
+    sock_close(s);
     return 0;
+}
+
+void fg__socks_crash(int group)
+{
+    if (group >= NET->nhosts)
+        return;
+    while (NET->hosts[group].socks)
+        sock_close(NET->hosts[group].socks);
 }
 
 int fg_udp_local(int id, fg_addr *out)

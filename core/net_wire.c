@@ -27,7 +27,8 @@ FG_POOLED struct pkt *fg__pkt_new(size_t len)
         fg__fail(FG_FAIL_CRASH, "out of memory for a %zu-byte packet", len);
     p->len = (uint32_t)len;
     p->from = NULL;
-    p->dup = p->received_hooks = false;
+    p->dup = p->received_hooks = p->bad = false;
+    p->proto = NET_UDP;
     p->timer.armed = false;
     return p;
 }
@@ -73,7 +74,8 @@ void fg__packet_view(const struct pkt *p, fg_net_dir dir, fg_packet *v)
 {
     *v = (fg_packet){.src = p->src, .dst = p->dst, .src_host = S->groups[p->sgroup],
                      .dst_host = S->groups[p->dgroup], .data = p->data, .len = p->len, .ecn = p->ecn,
-                     .duplicate = p->dup, .dir = dir, .id = p->id, .sent = p->sent};
+                     .duplicate = p->dup, .dir = dir, .id = p->id, .sent = p->sent,
+                     .proto = p->proto, .tcp_flags = p->tflags, .seq = p->seq, .ack = p->ack};
 }
 
 static fg_net_verdict judge(struct pkt *p, fg_net_dir dir)
@@ -122,8 +124,12 @@ void fg__wire_capture(int group, const struct pkt *p)
             return;
         }
     }
-    int rc = fg__pcap_udp(h->cap, S->wheel.now, p->src.ip, p->src.port, p->dst.ip, p->dst.port, p->ecn, p->data,
-                          p->len);
+    int rc = p->proto == NET_TCP
+                 ? fg__pcap_tcp(h->cap, S->wheel.now, p->src.ip, p->src.port, p->dst.ip, p->dst.port,
+                                &(struct fg__tcp_hdr){.seq = p->seq, .ack = p->ack, .flags = p->tflags, .win = p->win},
+                                p->data, p->len)
+                 : fg__pcap_udp(h->cap, S->wheel.now, p->src.ip, p->src.port, p->dst.ip, p->dst.port, p->ecn,
+                                p->data, p->len);
     if (FG_UNLIKELY(rc < 0) && !h->cap_missed++) {
         char tb[32];
         fg__fmt_time(tb, sizeof tb, S->wheel.now);
@@ -163,6 +169,10 @@ static void fly(struct pkt *p, fg_time delay)
 /* The packet is at the receiving host: capture it, then the socket takes it or it is dropped. */
 static void land(struct pkt *p)
 {
+    if (p->proto == NET_TCP) {
+        fg__tcp_land(p);
+        return;
+    }
     if (FG_UNLIKELY(NET->pcap_dir != NULL))
         fg__wire_capture(p->dgroup, p);
     struct sock *s = fg__sock_at(p->dgroup, p->dst);
@@ -243,6 +253,7 @@ static void launch(struct pkt *p, const struct link *l, fg_time extra)
     if (l->corrupt && p->len && fg_rand_chance(l->corrupt, NET_PPM)) {
         uint64_t bit = fg_choose((uint64_t)p->len * 8);
         p->data[bit >> 3] ^= (uint8_t)(1u << (bit & 7));
+        p->bad = true;
         NET->st.corrupted++;
     }
     if (l->ce && (p->ecn == 1 || p->ecn == 2) && fg_rand_chance(l->ce, NET_PPM)) {
@@ -252,28 +263,13 @@ static void launch(struct pkt *p, const struct link *l, fg_time extra)
     fly(p, d);
 }
 
-bool fg__wire_send(struct sock *s, fg_addr dst, int dgroup, const uint8_t *data, size_t len, unsigned ecn)
+/* Monitors, the cut, loss and duplication, then a launch per copy. `s` is the UDP
+ * sender (NULL for TCP); false when a hook closed it meanwhile. */
+static bool depart(struct pkt *p, struct sock *s)
 {
-    uint32_t gen = s->gen;
-    NET->st.sent++;
-    s->st.sent++;
-    if (FG_UNLIKELY(s->snd_bytes + len > s->sndbuf)) {
-        fg__net_drop(FG_NET_DROP_SNDBUF, s);
-        return true;
-    }
-    struct pkt *p = fg__pkt_new(len);
-    memcpy(p->data, data, len);
-    p->src = s->local;
-    p->dst = dst;
-    p->sgroup = s->group;
-    p->dgroup = dgroup;
-    p->id = NET->next_id++;
-    p->sent = S->wheel.now;
-    if (FG_UNLIKELY(S->o.on_event != NULL))
-        fg__event(FG_EV_SEND, fg__running_id(), -1, p->id, "datagram", NULL, 0);
-    p->ecn = (uint8_t)ecn;
+    uint32_t gen = s ? s->gen : 0;
     if (FG_UNLIKELY(NET->pcap_dir != NULL))
-        fg__wire_capture(s->group, p);
+        fg__wire_capture(p->sgroup, p);
     fg_time extra = 0;
     unsigned copies = 0;
     if (NET->nmon) {
@@ -281,7 +277,7 @@ bool fg__wire_send(struct sock *s, fg_addr dst, int dgroup, const uint8_t *data,
         if (v.action == FG_NET_DROP) {
             fg__net_drop(FG_NET_DROP_MONITOR, NULL);
             fg__pkt_free(p);
-            return s->open && s->gen == gen;
+            return !s || (s->open && s->gen == gen);
         }
         if (v.action == FG_NET_DELAY && v.delay > 0) {
             extra = v.delay;
@@ -291,9 +287,9 @@ bool fg__wire_send(struct sock *s, fg_addr dst, int dgroup, const uint8_t *data,
             copies = v.copies;
     }
     /* a hook closed the sender: what it judged has left, but counts against no buffer */
-    bool still = s->open && s->gen == gen;
+    bool still = !s || (s->open && s->gen == gen);
     bool cut;
-    const struct link *l = fg__net_link(p->sgroup, dgroup, &cut);
+    const struct link *l = fg__net_link(p->sgroup, p->dgroup, &cut);
     if (FG_UNLIKELY(cut)) {
         fg__net_drop(FG_NET_DROP_PARTITION, NULL);
         fg__pkt_free(p);
@@ -313,9 +309,9 @@ bool fg__wire_send(struct sock *s, fg_addr dst, int dgroup, const uint8_t *data,
         tail = &(*tail)->next;
     }
     *tail = NULL;
-    if (still) {
+    if (s && still) {
         p->from = s;
-        s->snd_bytes += len;
+        s->snd_bytes += p->len;
     }
     launch(p, l, extra);
     while (chain) {
@@ -324,6 +320,37 @@ bool fg__wire_send(struct sock *s, fg_addr dst, int dgroup, const uint8_t *data,
         launch(q, l, extra);
     }
     return still;
+}
+
+bool fg__wire_send(struct sock *s, fg_addr dst, int dgroup, const uint8_t *data, size_t len, unsigned ecn)
+{
+    NET->st.sent++;
+    s->st.sent++;
+    if (FG_UNLIKELY(s->snd_bytes + len > s->sndbuf)) {
+        fg__net_drop(FG_NET_DROP_SNDBUF, s);
+        return true;
+    }
+    struct pkt *p = fg__pkt_new(len);
+    memcpy(p->data, data, len);
+    p->src = s->local;
+    p->dst = dst;
+    p->sgroup = s->group;
+    p->dgroup = dgroup;
+    p->id = NET->next_id++;
+    p->sent = S->wheel.now;
+    if (FG_UNLIKELY(S->o.on_event != NULL))
+        fg__event(FG_EV_SEND, fg__running_id(), -1, p->id, "datagram", NULL, 0);
+    p->ecn = (uint8_t)ecn;
+    return depart(p, s);
+}
+
+void fg__wire_tcp(struct pkt *p)
+{
+    NET->st.sent++;
+    p->id = NET->next_id++;
+    p->sent = S->wheel.now;
+    p->ecn = 0;
+    depart(p, NULL);
 }
 
 /* ---- the end of a sim ---- */

@@ -1,4 +1,4 @@
-/* Writes the simulated network's packets as pcap files Wireshark can read. */
+/* Writes the simulated network's packets (UDP datagrams, TCP segments) as pcap files Wireshark can read. */
 /* libpcap's headers use the BSD types u_char and u_int, hidden by -std=c17. */
 #ifndef _DEFAULT_SOURCE
 #define _DEFAULT_SOURCE
@@ -7,6 +7,7 @@
 #include "pcap.h"
 
 #include <ctype.h>
+#include <stdbool.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -117,6 +118,50 @@ fail:
     return NULL;
 }
 
+/* Room for a packet of `total` bytes in p->buf. */
+static int room(struct fg__pcap *p, size_t total)
+{
+    if (total > p->cap) {
+        uint8_t *b = realloc(p->buf, total);
+        if (!b)
+            return -ENOMEM;
+        p->buf = b;
+        p->cap = total;
+    }
+    return 0;
+}
+
+static void ip_header(struct fg__pcap *p, size_t total, unsigned ecn, unsigned proto, uint32_t src_ip, uint32_t dst_ip)
+{
+    uint8_t *ip = p->buf;
+    ip[0] = 0x45;                    /* version 4, 5-word header */
+    ip[1] = (uint8_t)ecn;            /* DSCP 0 */
+    put16(ip + 2, (uint32_t)total);
+    put16(ip + 4, p->ip_id++);
+    put16(ip + 6, 0x4000);           /* DF, offset 0 */
+    ip[8] = 64;
+    ip[9] = (uint8_t)proto;
+    put16(ip + 10, 0);
+    put32(ip + 12, src_ip);
+    put32(ip + 16, dst_ip);
+    put16(ip + 10, checksum(sum16(0, ip, IP_HDR)));
+}
+
+/* Pseudo-header sum: addresses, protocol, the transport length (RFC 768, 793). */
+static uint32_t pseudo(uint32_t src_ip, uint32_t dst_ip, unsigned proto, size_t len)
+{
+    return (src_ip >> 16) + (src_ip & 0xffff) + (dst_ip >> 16) + (dst_ip & 0xffff) + proto + (uint32_t)len;
+}
+
+static int dump(struct fg__pcap *p, int64_t t, size_t total)
+{
+    struct pcap_pkthdr h = {.caplen = (bpf_u_int32)total, .len = (bpf_u_int32)total};
+    h.ts.tv_sec = (time_t)(t / 1000000000);
+    h.ts.tv_usec = (suseconds_t)(t % 1000000000); /* nanoseconds: the file is nano precision */
+    pcap_dump((u_char *)p->dump, &h, p->buf);
+    return ferror(pcap_dump_file(p->dump)) ? -EIO : 0;
+}
+
 int fg__pcap_udp(struct fg__pcap *p, int64_t t, uint32_t src_ip, uint16_t sport,
                  uint32_t dst_ip, uint16_t dport, unsigned ecn,
                  const void *payload, size_t len)
@@ -129,45 +174,65 @@ int fg__pcap_udp(struct fg__pcap *p, int64_t t, uint32_t src_ip, uint16_t sport,
     if (t / 1000000000 > INT32_MAX)
         return -ERANGE;
     size_t total = IP_HDR + UDP_HDR + len;
-    if (total > p->cap) {
-        uint8_t *b = realloc(p->buf, total);
-        if (!b)
-            return -ENOMEM;
-        p->buf = b;
-        p->cap = total;
-    }
-    uint8_t *ip = p->buf, *udp = ip + IP_HDR;
-
-    ip[0] = 0x45;                    /* version 4, 5-word header */
-    ip[1] = (uint8_t)ecn;            /* DSCP 0 */
-    put16(ip + 2, (uint32_t)total);
-    put16(ip + 4, p->ip_id++);
-    put16(ip + 6, 0x4000);           /* DF, offset 0 */
-    ip[8] = 64;
-    ip[9] = 17;                      /* UDP */
-    put16(ip + 10, 0);
-    put32(ip + 12, src_ip);
-    put32(ip + 16, dst_ip);
-    put16(ip + 10, checksum(sum16(0, ip, IP_HDR)));
-
+    if (room(p, total) < 0)
+        return -ENOMEM;
+    ip_header(p, total, ecn, 17, src_ip, dst_ip);
+    uint8_t *udp = p->buf + IP_HDR;
     put16(udp, sport);
     put16(udp + 2, dport);
     put16(udp + 4, (uint32_t)(UDP_HDR + len));
     put16(udp + 6, 0);
     if (len)
         memcpy(udp + UDP_HDR, payload, len);
-    /* Pseudo-header: addresses, protocol, UDP length (RFC 768). */
-    uint32_t acc = (src_ip >> 16) + (src_ip & 0xffff) + (dst_ip >> 16) + (dst_ip & 0xffff)
-                   + 17 + (uint32_t)(UDP_HDR + len);
-    uint16_t c = checksum(sum16(acc, udp, UDP_HDR + len));
+    uint16_t c = checksum(sum16(pseudo(src_ip, dst_ip, 17, UDP_HDR + len), udp, UDP_HDR + len));
     /* 0 on the wire means "no checksum", so a computed 0 is sent as its twin 0xffff. */
     put16(udp + 6, c ? c : 0xffff);
+    return dump(p, t, total);
+}
 
-    struct pcap_pkthdr h = {.caplen = (bpf_u_int32)total, .len = (bpf_u_int32)total};
-    h.ts.tv_sec = (time_t)(t / 1000000000);
-    h.ts.tv_usec = (suseconds_t)(t % 1000000000); /* nanoseconds: the file is nano precision */
-    pcap_dump((u_char *)p->dump, &h, p->buf);
-    return ferror(pcap_dump_file(p->dump)) ? -EIO : 0;
+#define TCP_WSCALE 2
+
+int fg__pcap_tcp(struct fg__pcap *p, int64_t t, uint32_t src_ip, uint16_t sport,
+                 uint32_t dst_ip, uint16_t dport, const struct fg__tcp_hdr *th,
+                 const void *payload, size_t len)
+{
+    bool syn = th->flags & 0x02;
+    size_t hdr = syn ? 28 : 20;      /* a SYN carries MSS and window-scale options */
+    if (len > 65535 - IP_HDR - hdr)
+        return -EMSGSIZE;
+    if (t < 0 || (len && !payload))
+        return -EINVAL;
+    if (t / 1000000000 > INT32_MAX)
+        return -ERANGE;
+    size_t total = IP_HDR + hdr + len;
+    if (room(p, total) < 0)
+        return -ENOMEM;
+    ip_header(p, total, 0, 6, src_ip, dst_ip);
+    uint8_t *tcp = p->buf + IP_HDR;
+    put16(tcp, sport);
+    put16(tcp + 2, dport);
+    put32(tcp + 4, th->seq);
+    put32(tcp + 8, th->ack);
+    tcp[12] = (uint8_t)(hdr / 4 << 4);
+    tcp[13] = th->flags;
+    uint32_t w = syn ? th->win : th->win >> TCP_WSCALE;   /* a SYN's window is never scaled */
+    put16(tcp + 14, w > 65535 ? 65535 : w);
+    put16(tcp + 16, 0);
+    put16(tcp + 18, 0);
+    if (syn) {
+        uint8_t *o = tcp + 20;
+        o[0] = 2;                    /* MSS */
+        o[1] = 4;
+        put16(o + 2, 1460);
+        o[4] = 1;                    /* NOP */
+        o[5] = 3;                    /* window scale */
+        o[6] = 3;
+        o[7] = TCP_WSCALE;
+    }
+    if (len)
+        memcpy(tcp + hdr, payload, len);
+    put16(tcp + 16, checksum(sum16(pseudo(src_ip, dst_ip, 6, hdr + len), tcp, hdr + len)));
+    return dump(p, t, total);
 }
 
 int fg__pcap_close(struct fg__pcap *p)

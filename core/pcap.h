@@ -1,4 +1,4 @@
-/* Packet capture of the simulated UDP network: one pcap file per host. */
+/* Packet capture of the simulated network (UDP datagrams, TCP segments): one pcap file per host. */
 #ifndef FUGUE_CORE_PCAP_H
 #define FUGUE_CORE_PCAP_H
 
@@ -25,6 +25,16 @@ struct fg__pcap *fg__pcap_open(const char *dir, const char *target, const char *
  * -EINVAL (t < 0 or ecn > 3), -ERANGE (t past 2^32 s), -ENOMEM or -EIO. */
 int fg__pcap_udp(struct fg__pcap *p, int64_t t, uint32_t src_ip, uint16_t sport,
                  uint32_t dst_ip, uint16_t dport, unsigned ecn,
+                 const void *payload, size_t len);
+
+/* The TCP header fields a segment carries (flags as FG_TCP_*; win in bytes,
+ * written with window scale 2, announced in SYNs with an MSS option). */
+struct fg__tcp_hdr { uint32_t seq, ack, win; uint8_t flags; };
+
+/* Appends one IPv4/TCP segment, checksums valid; as fg__pcap_udp otherwise.
+ * -EMSGSIZE past 65495 bytes of payload. */
+int fg__pcap_tcp(struct fg__pcap *p, int64_t t, uint32_t src_ip, uint16_t sport,
+                 uint32_t dst_ip, uint16_t dport, const struct fg__tcp_hdr *h,
                  const void *payload, size_t len);
 
 /* Flushes and closes; NULL is a no-op. Returns 0 or -EIO if any write

@@ -107,7 +107,10 @@ static struct task *pick(void)
                 i = (uint32_t)fg_choose(S->rq_len);
             else if (S->o.strategy > FG_RANDOM)
                 i = fg__prio_pick();
-            return take(i);
+            struct task *t = take(i);
+            if (FG_UNLIKELY(fg__paused_hosts) && fg__host_park(t))
+                continue;   /* its host is paused: it waits for fg_host_resume */
+            return t;
         }
         if (S->idle_head && run_idle())
             continue;

@@ -256,3 +256,151 @@ Test(net_capture, a_packet_the_file_cannot_hold_is_said_not_dropped_silently)
     cr_assert(strstr(got, "is not in"), "the first packet past the range is reported: %s", got);
     cr_assert(strstr(got, "1 packet missing"), "the count at the end: %s", got);
 }
+
+/* ---- TCP: real segments tshark follows ---- */
+
+#define TCP_BYTES 3000   /* both directions in hex fit sh_output's 16 KiB */
+
+static const char *tpath(const char *file)
+{
+    static char buf[4][512];
+    static int n;
+    char *s = buf[n++ % 4];
+    snprintf(s, sizeof buf[0], "%s/tcp/%s", tmp, file);
+    return s;
+}
+
+static char tcp_sent[TCP_BYTES], tcp_back[TCP_BYTES + 1];   /* + 1: the last read waits for the FIN */
+static int tcp_back_len;
+
+static void tcp_server(void *arg)
+{
+    (void)arg;
+    int l = fg_tcp_listen("server:7", 4);
+    int s = fg_tcp_accept(l, NULL, FG_FOREVER);
+    char buf[1000];
+    int n;
+    while ((n = fg_tcp_recv(s, buf, sizeof buf, FG_FOREVER)) > 0)
+        for (int off = 0; off < n;)
+            off += fg_tcp_send(s, buf + off, (size_t)(n - off), FG_FOREVER);
+    fg_tcp_close(s);
+}
+
+static void tcp_client(void *arg)
+{
+    (void)arg;
+    for (int i = 0; i < TCP_BYTES; i++)
+        tcp_sent[i] = (char)('a' + i % 26);
+    int s = fg_tcp_connect("server:7", FG_FOREVER);
+    fg_assert(s >= 0);
+    for (int off = 0; off < TCP_BYTES;) {
+        int k = fg_tcp_send(s, tcp_sent + off, (size_t)(TCP_BYTES - off > 700 ? 700 : TCP_BYTES - off), FG_FOREVER);
+        fg_assert(k > 0);
+        off += k;
+    }
+    fg_tcp_shutdown(s, FG_SHUT_WR);
+    int n;
+    tcp_back_len = 0;
+    while ((n = fg_tcp_recv(s, tcp_back + tcp_back_len, sizeof tcp_back - (size_t)tcp_back_len, FG_FOREVER)) > 0)
+        tcp_back_len += n;
+    fg_assert(n == 0);
+    fg_tcp_close(s);
+}
+
+static bool tcp_lossy;
+
+static void tcp_echo_root(void *arg)
+{
+    (void)arg;
+    if (tcp_lossy) {
+        fg_link l;
+        fg_net_get_link(NULL, NULL, &l);
+        l.loss = 0.15;
+        fg_net_set_link(NULL, NULL, &l);
+    }
+    fg_spawn(tcp_server, NULL, .group = "server");
+    fg_spawn(tcp_client, NULL, .group = "client", .primary = true);
+}
+
+/* The bytes tshark's follow,tcp,raw prints, one direction each: lines
+ * without a leading tab are node 0's (the client), the others node 1's. */
+static void follow(const char *file, char *out0, size_t *n0, char *out1, size_t *n1, size_t cap)
+{
+    char *txt = sh_output("tshark -r '%s' -q -z follow,tcp,raw,0 2>/dev/null", tpath(file));
+    bool body = false;
+    *n0 = *n1 = 0;
+    for (char *line = strtok(txt, "\n"); line; line = strtok(NULL, "\n")) {
+        if (!strncmp(line, "Node 1:", 7)) {
+            body = true;
+            continue;
+        }
+        if (!body || line[0] == '=')
+            continue;
+        bool node1 = line[0] == '\t';
+        char *out = node1 ? out1 : out0;
+        size_t *n = node1 ? n1 : n0;
+        for (char *h = line + node1; h[0] && h[1] && *n < cap; h += 2) {
+            unsigned v;
+            if (sscanf(h, "%2x", &v) != 1)
+                break;
+            out[(*n)++] = (char)v;
+        }
+    }
+}
+
+static void tcp_capture_check(bool lossy)
+{
+    if (!have_tshark())
+        cr_skip_test("tshark not installed");
+    tcp_lossy = lossy;
+    setenv("FUGUE_PCAP_DIR", tmp, 1);
+    fg_opts o = {.name = "tcp", .return_on_failure = true, .quiet = true};
+    fg_result r;
+    uint8_t in[256];
+    for (int i = 0; i < 256; i++)
+        in[i] = (uint8_t)(i * 73 + 5);
+    cr_assert_eq(fg_run_bytes(tcp_echo_root, NULL, &o, lossy ? in : NULL, lossy ? sizeof in : 0, &r), 0);
+    cr_assert_eq(r.outcome, FG_PASS, "%s", r.report);
+    cr_assert_eq(tcp_back_len, TCP_BYTES);
+    static const char *const files[] = {"client.pcap", "server.pcap"};
+    for (int i = 0; i < 2; i++) {
+        static char got0[2 * TCP_BYTES], got1[2 * TCP_BYTES];
+        size_t n0, n1;
+        follow(files[i], got0, &n0, got1, &n1, sizeof got0);
+        cr_assert_eq(n0, TCP_BYTES, "%s: client to server: %zu bytes", files[i], n0);
+        cr_assert(!memcmp(got0, tcp_sent, TCP_BYTES), "%s: the stream's bytes are what the client sent", files[i]);
+        cr_assert_eq(n1, TCP_BYTES, "%s: server to client: %zu bytes", files[i], n1);
+        cr_assert(!memcmp(got1, tcp_sent, TCP_BYTES), "%s: the echo", files[i]);
+        char *bad = sh_output("tshark -r '%s' -o tcp.check_checksum:TRUE -o ip.check_checksum:TRUE "
+                              "-Y '_ws.malformed || _ws.expert.severity >= 0x00800000 || tcp.checksum.status == 2 "
+                              "|| ip.checksum.status == 2' 2>/dev/null | wc -l", tpath(files[i]));
+        cr_assert_str_eq(bad, "0\n", "%s: malformed or bad packets", files[i]);
+        char *flags = sh_output("tshark -r '%s' -T fields -e tcp.flags.syn -e tcp.flags.ack -e tcp.flags.fin "
+                                "2>/dev/null", tpath(files[i]));
+        int syn = 0, synack = 0, fin = 0;
+        for (char *line = strtok(flags, "\n"); line; line = strtok(NULL, "\n")) {
+            char a[16], b[16], c[16];   /* "1" or "True" (newer tshark) */
+            cr_assert_eq(sscanf(line, "%15s %15s %15s", a, b, c), 3, "%s", line);
+            bool f_syn = a[0] == '1' || a[0] == 'T', f_ack = b[0] == '1' || b[0] == 'T', f_fin = c[0] == '1' || c[0] == 'T';
+            syn += f_syn && !f_ack;
+            synack += f_syn && f_ack;
+            fin += f_fin;
+        }
+        cr_assert(syn >= 1 && synack >= 1 && fin >= 2, "%s: %d SYN, %d SYN-ACK, %d FIN", files[i], syn, synack, fin);
+    }
+    char *rexmit = sh_output("tshark -r '%s' -Y tcp.analysis.retransmission 2>/dev/null | wc -l", tpath(files[0]));
+    if (lossy)
+        cr_assert_neq(atoi(rexmit), 0, "the losses show as retransmissions");
+    else
+        cr_assert_eq(atoi(rexmit), 0, "a perfect link retransmits nothing");
+}
+
+Test(net_capture, tcp_stream_follows_clean_on_a_perfect_link)
+{
+    tcp_capture_check(false);
+}
+
+Test(net_capture, tcp_stream_follows_clean_through_losses_and_retransmissions)
+{
+    tcp_capture_check(true);
+}

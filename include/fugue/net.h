@@ -72,7 +72,16 @@ typedef struct fg_packet {
     fg_net_dir dir;       /* seen leaving the sender, or arriving at the receiver */
     uint64_t id;          /* the datagram's number in this sim (copies share it) */
     fg_time sent;
+    uint8_t proto;        /* 17 (UDP) or 6 (TCP: a segment, with the fields below) */
+    uint8_t tcp_flags;    /* FG_TCP_FIN, _SYN, _RST, _PSH, _ACK */
+    uint32_t seq, ack;    /* absolute sequence and acknowledgment numbers */
 } fg_packet;
+
+#define FG_TCP_FIN 0x01
+#define FG_TCP_SYN 0x02
+#define FG_TCP_RST 0x04
+#define FG_TCP_PSH 0x08
+#define FG_TCP_ACK 0x10
 
 #define FG_NET_MAX_COPIES 64
 
@@ -181,6 +190,79 @@ typedef struct fg_udp_info {
     (fg__here(__FILE__, __LINE__), fg_udp_recv_msg_((s), (buf), (cap), (info), (deadline)))
 FG_API int fg_udp_recv_from_(int s, void *buf, size_t cap, fg_addr *from, fg_time deadline);
 FG_API int fg_udp_recv_msg_(int s, void *buf, size_t cap, fg_udp_info *info, fg_time deadline);
+
+/* ---- TCP streams ------------------------------------------------------------------ */
+
+/* A reliable ordered byte stream over the link model: latency and jitter apply,
+ * a lost segment costs a retransmission timeout (with backoff), never bytes; a
+ * partition stalls the stream until it heals or the retries give up
+ * (-ETIMEDOUT, and a reset). How the bytes of writes are cut into reads is a
+ * choice (value 0: each read returns one write, as sent). TCP sockets have
+ * their own numbers (>= 0, lowest free first) and their own ports. See docs/net.md. */
+
+#define FG_SHUT_RD 0
+#define FG_SHUT_WR 1
+#define FG_SHUT_RDWR 2
+
+/* Listening socket on "host:port" (port 0: ephemeral); backlog: connections
+ * waiting for accept, beyond which SYNs are ignored (the client retries).
+ * -EINVAL, -EHOSTUNREACH, -EADDRNOTAVAIL, -EADDRINUSE. */
+FG_API int fg_tcp_listen(const char *addr, int backlog);
+/* A connected socket from the listener's queue; *peer (may be NULL) its address.
+ * -ETIMEDOUT, -ECANCELED, -EBADF, -EINVAL (not a listener). */
+#define fg_tcp_accept(l, peer, deadline) (fg__here(__FILE__, __LINE__), fg_tcp_accept_((l), (peer), (deadline)))
+FG_API int fg_tcp_accept_(int l, fg_addr *peer, fg_time deadline);
+/* Connects from an ephemeral port of the caller's host: the socket, or
+ * -ECONNREFUSED (nothing listening), -ETIMEDOUT (deadline, or the SYN's retries
+ * ran out, as across a partition), -EHOSTUNREACH, -EINVAL, -ECANCELED. */
+#define fg_tcp_connect(addr, deadline) (fg__here(__FILE__, __LINE__), fg_tcp_connect_((addr), (deadline)))
+FG_API int fg_tcp_connect_(const char *addr, fg_time deadline);
+/* Copies what fits in the send buffer (blocking while it is full): the count,
+ * which may be less than len. -EPIPE (after shutdown, or a reset already
+ * reported), -ECONNRESET, -ETIMEDOUT, -ENOTCONN (a listener), -EBADF, -ECANCELED. */
+#define fg_tcp_send(s, buf, len, deadline) (fg__here(__FILE__, __LINE__), fg_tcp_send_((s), (buf), (len), (deadline)))
+FG_API int fg_tcp_send_(int s, const void *buf, size_t len, fg_time deadline);
+/* Bytes read (at least 1, at most len; how many is a choice), 0 at the end of
+ * the stream, or -ECONNRESET, -ETIMEDOUT, -ENOTCONN, -EBADF, -ECANCELED. */
+#define fg_tcp_recv(s, buf, len, deadline) (fg__here(__FILE__, __LINE__), fg_tcp_recv_((s), (buf), (len), (deadline)))
+FG_API int fg_tcp_recv_(int s, void *buf, size_t len, fg_time deadline);
+/* FG_SHUT_WR: a FIN after what is buffered (the peer reads 0, and may still send). */
+FG_API int fg_tcp_shutdown(int s, int how);
+/* Frees the number. Unread data: RST to the peer. Otherwise what is buffered is
+ * still delivered, then a FIN. Blocked calls on it return -EBADF. */
+FG_API int fg_tcp_close(int s);
+FG_API int fg_tcp_local(int s, fg_addr *out);
+FG_API int fg_tcp_peer(int s, fg_addr *out);
+/* Buffer limits in bytes (0 keeps one); defaults 65536 each. A listener passes its own to the connections it accepts. */
+FG_API int fg_tcp_set_buffers(int s, size_t rcvbuf, size_t sndbuf);
+
+/* ---- host faults -------------------------------------------------------------------- */
+
+/* Cancels every task of the group (blocked calls return -ECANCELED), closes its
+ * sockets (its TCP peers are reset), ends a pause. -ESRCH: no such group. */
+FG_API int fg_host_crash(const char *group);
+/* Starts fn(arg) as a fresh task named after the group, in it (same address). */
+FG_API int fg_host_restart(const char *group, fg_fn fn, void *arg);
+/* Stops the group's tasks where they are while time goes on (a GC pause, a VM
+ * stall); its network keeps receiving and acknowledging. */
+FG_API int fg_host_pause(const char *group);
+FG_API int fg_host_resume(const char *group);
+
+/* A fault schedule read from the choice stream: at each of `points` decision
+ * points, `every` apart, one choice among 1 + 3 x nhosts: 0 no fault, else crash,
+ * isolate (a partition from everyone) or heal one host. A crashed host restarts
+ * with restart(arg) at the next point (NULL: it stays down); at the end every
+ * crashed host restarts and every cut heals. Value 0 everywhere: no fault. */
+typedef struct fg_chaos_plan {
+    const char *const *hosts;
+    int nhosts;
+    fg_fn restart;
+    void *arg;
+    fg_time every;        /* default 100 ms */
+    int points;           /* default 10 */
+} fg_chaos_plan;
+/* Spawns the schedule as a task "chaos" (its own group, not primary). */
+FG_API int fg_chaos(const fg_chaos_plan *plan);
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,223 @@
+/* Host faults: a crash cancels the group's tasks and resets its peers' streams,
+ * a restart brings a fresh task up at the same address, a pause stops a host's
+ * tasks while time and its network go on. */
+#include <fugue.h>
+
+#include <criterion/criterion.h>
+#include <string.h>
+
+static fg_result res;
+static fg_opts quiet = {.return_on_failure = true, .quiet = true};
+
+static void run(fg_fn root)
+{
+    cr_assert_eq(fg_run_bytes(root, NULL, &quiet, NULL, 0, &res), 0);
+    cr_assert_eq(res.outcome, FG_PASS, "%s", res.report);
+}
+
+/* ---- crash and restart ---- */
+
+static int server_blocked_rc, client_rc, second_rc, starts, udp_rc;
+
+static void server(void *arg)
+{
+    (void)arg;
+    starts++;
+    int l = fg_tcp_listen("server:80", 4);
+    fg_assert(l >= 0);   /* after a restart the port is free again */
+    int s = fg_tcp_accept(l, NULL, FG_FOREVER);
+    if (s < 0) {
+        server_blocked_rc = s;
+        return;
+    }
+    char buf[16];
+    int n = fg_tcp_recv(s, buf, sizeof buf, FG_FOREVER);
+    if (starts == 1)
+        server_blocked_rc = n;
+    if (n > 0)
+        fg_tcp_send(s, "pong", 4, FG_FOREVER);
+}
+
+static void client(void *arg)
+{
+    (void)arg;
+    int s = fg_tcp_connect("server:80", FG_FOREVER);
+    fg_assert(s >= 0);
+    char buf[16];
+    client_rc = fg_tcp_recv(s, buf, sizeof buf, FG_FOREVER);   /* the crash resets it */
+    fg_tcp_close(s);
+    int u = fg_udp_bind("client:0");
+    fg_udp_send_to(u, "server:53", "dns?", 4);   /* the server's UDP socket is gone: dropped */
+    fg_sleep(FG_SEC);
+    s = fg_tcp_connect("server:80", FG_FOREVER);
+    fg_assert(s >= 0);
+    fg_tcp_send(s, "ping", 4, FG_FOREVER);
+    second_rc = fg_tcp_recv(s, buf, sizeof buf, FG_FOREVER);
+}
+
+static void udp_server(void *arg)
+{
+    (void)arg;
+    int u = fg_udp_bind("server:53");
+    char b[8];
+    udp_rc = fg_udp_recv(u, b, sizeof b, FG_FOREVER);
+}
+
+static void crash_root(void *arg)
+{
+    (void)arg;
+    fg_spawn(server, NULL, .group = "server");
+    fg_spawn(udp_server, NULL, .group = "server");
+    fg_spawn(client, NULL, .group = "client", .primary = true);
+    fg_sleep(500 * FG_MS);
+    fg_assert(fg_host_crash("server") == 0);
+    fg_sleep(500 * FG_MS);
+    fg_assert(fg_host_restart("server", server, NULL) >= 0);
+}
+
+Test(host, crash_cancels_tasks_resets_peers_and_restart_serves_again)
+{
+    starts = 0;
+    run(crash_root);
+    cr_assert_eq(server_blocked_rc, -ECANCELED, "its blocked recv was cancelled (%d)", server_blocked_rc);
+    cr_assert_eq(udp_rc, -ECANCELED);
+    cr_assert_eq(client_rc, -ECONNRESET);
+    cr_assert_eq(starts, 2);
+    cr_assert_eq(second_rc, 4, "the restarted server answers at the same address");
+    fg_net_stats st;
+    fg_net_stats_get(&st);
+    cr_assert_geq(st.dropped_by[FG_NET_DROP_UNREACHABLE], 1);
+}
+
+static int unknown_rc[4];
+
+static void unknown_root(void *arg)
+{
+    (void)arg;
+    unknown_rc[0] = fg_host_crash("nobody");
+    unknown_rc[1] = fg_host_pause("nobody");
+    unknown_rc[2] = fg_host_restart("nobody", unknown_root, NULL);
+    unknown_rc[3] = fg_host_restart("main", NULL, NULL);
+}
+
+Test(host, unknown_groups_are_refused)
+{
+    run(unknown_root);
+    cr_assert_eq(unknown_rc[0], -ESRCH);
+    cr_assert_eq(unknown_rc[1], -ESRCH);
+    cr_assert_eq(unknown_rc[2], -ESRCH);
+    cr_assert_eq(unknown_rc[3], -EINVAL);
+    cr_assert_eq(fg_host_crash("x"), -EPERM, "outside a sim");
+}
+
+/* ---- pause ---- */
+
+static fg_time ticks[8];
+static int nticks, paused_read;
+static fg_time paused_read_at;
+
+static void ticker(void *arg)
+{
+    (void)arg;
+    for (int i = 0; i < 5; i++) {
+        fg_sleep(FG_SEC);
+        ticks[nticks++] = fg_now();
+    }
+}
+
+static void paused_server(void *arg)
+{
+    (void)arg;
+    int l = fg_tcp_listen("worker:1", 1);
+    int s = fg_tcp_accept(l, NULL, FG_FOREVER);
+    char buf[8];
+    paused_read = fg_tcp_recv(s, buf, sizeof buf, FG_FOREVER);
+    paused_read_at = fg_now();
+}
+
+static void pauser_client(void *arg)
+{
+    (void)arg;
+    int s = fg_tcp_connect("worker:1", FG_FOREVER);   /* the kernel answers during the pause */
+    fg_assert(s >= 0);
+    fg_assert(fg_tcp_send(s, "hi", 2, FG_FOREVER) == 2);
+}
+
+static void pause_root(void *arg)
+{
+    (void)arg;
+    fg_spawn(ticker, NULL, .group = "worker", .primary = true);
+    fg_spawn(paused_server, NULL, .group = "worker", .primary = true);
+    fg_sleep(10 * FG_MS);   /* the server listens */
+    fg_host_pause("worker");
+    fg_spawn(pauser_client, NULL, .group = "client", .primary = true);
+    fg_sleep(2500 * FG_MS);
+    fg_host_resume("worker");
+}
+
+Test(host, pause_stops_tasks_while_time_and_the_network_go_on)
+{
+    nticks = 0;
+    run(pause_root);
+    cr_assert_eq(nticks, 5);
+    /* ticks due at 1 s and 2 s wait for the resume at 2.51 s; the next ones count from there */
+    cr_assert_eq(ticks[0], 2510 * FG_MS);
+    cr_assert_eq(ticks[1], 3510 * FG_MS);
+    cr_assert_eq(paused_read, 2);
+    cr_assert_eq(paused_read_at, 2510 * FG_MS);
+}
+
+static void forever_paused(void *arg)
+{
+    (void)arg;
+    fg_spawn(ticker, NULL, .group = "worker", .primary = true);
+    fg_host_pause("worker");
+}
+
+Test(host, a_host_paused_forever_is_a_deadlock_naming_its_task)
+{
+    nticks = 0;
+    cr_assert_eq(fg_run_bytes(forever_paused, NULL, &quiet, NULL, 0, &res), 0);
+    cr_assert_eq(res.outcome, FG_FAIL_DEADLOCK, "%s", res.report);
+    cr_assert(strstr(res.report, "ticker"), "%s", res.report);
+}
+
+/* ---- a fault schedule from the input ---- */
+
+static int h_starts;
+
+static void h_main(void *arg)
+{
+    (void)arg;
+    h_starts++;
+    fg_sleep(10 * FG_SEC);
+}
+
+static void chaos_root(void *arg)
+{
+    (void)arg;
+    static const char *const hosts[] = {"h"};
+    fg_spawn(h_main, NULL, .group = "h");
+    cr_assert_geq(fg_chaos(&(fg_chaos_plan){.hosts = hosts, .nhosts = 1, .restart = h_main, .points = 3}), 0);
+    cr_assert_eq(fg_chaos(&(fg_chaos_plan){.hosts = hosts, .nhosts = 0}), -EINVAL);
+    fg_sleep(FG_SEC);   /* the sim lasts while the plan runs */
+}
+
+Test(host, chaos_value_zero_is_no_fault_and_each_value_one_fault)
+{
+    /* one choice of 4 per point: 0 nothing, 1 crash h, 2 isolate h, 3 heal h */
+    struct { uint8_t in[3]; int starts; } cases[] = {
+        {{0, 0, 0}, 1},
+        {{1, 0, 0}, 2},   /* crashed at 100 ms, restarted at 200 ms */
+        {{1, 1, 1}, 4},
+        {{2, 0, 0}, 1},
+    };
+    fg_opts fifo = quiet;
+    fifo.strategy = FG_FIFO;   /* the plan's are the only choices */
+    for (unsigned i = 0; i < sizeof cases / sizeof *cases; i++) {
+        h_starts = 0;
+        cr_assert_eq(fg_run_bytes(chaos_root, NULL, &fifo, cases[i].in, 3, &res), 0);
+        cr_assert_eq(res.outcome, FG_PASS, "%s", res.report);
+        cr_assert_eq(h_starts, cases[i].starts, "case %u: %d starts", i, h_starts);
+    }
+}
