@@ -3,7 +3,8 @@
  * pauses while time goes on (its tasks park as they become ready). */
 #include "net.h"
 
-int fg__paused_hosts;
+static int paused_hosts;
+static bool park(struct task *t);
 
 /* The group named `name`, or -1 after a message: faults never create a host. */
 static int group_of(const char *call, const char *name)
@@ -22,7 +23,8 @@ static void unpause(struct host *h)
     if (!h->paused)
         return;
     h->paused = false;
-    fg__paused_hosts--;
+    if (--paused_hosts == 0)
+        fg__park = NULL;
     while (h->parked.head)
         fg__wake(h->parked.head, h->parked.head->result);   /* what woke it, at last */
 }
@@ -60,7 +62,8 @@ int fg_host_pause(const char *group)
     struct host *h = fg__net_host(g);
     if (!h->paused) {
         h->paused = true;
-        fg__paused_hosts++;
+        paused_hosts++;
+        fg__park = park;
     }
     return 0;
 }
@@ -74,7 +77,7 @@ int fg_host_resume(const char *group)
     return 0;
 }
 
-bool fg__host_park(struct task *t)
+static bool park(struct task *t)
 {
     if (S->ending || t->group >= NET->nhosts || !NET->hosts[t->group].paused)
         return false;
@@ -166,4 +169,10 @@ int fg_chaos(const fg_chaos_plan *plan)
     }
     c->p.hosts = c->hosts;
     return fg__spawn(chaos_task, c, "chaos", fg__group("chaos"), false, 0);
+}
+
+void fg__hosts_end(void)
+{
+    paused_hosts = 0;
+    fg__park = NULL;
 }

@@ -243,9 +243,11 @@ void fg__cancel_point(struct task *t);
 
 int fg__spawn(fg_fn fn, void *arg, const char *name, int group, bool primary, size_t stack_size);
 
-/* host.c: hosts paused by fg_host_pause; a task of one that becomes ready is parked */
-extern int fg__paused_hosts;
-bool fg__host_park(struct task *t);
+/* set by host.c while a host is paused (a task of it that becomes ready is parked), so the
+ * scheduler needs no net code to be linked: core builds without the network stay whole */
+extern bool (*fg__park)(struct task *t);
+/* host.c: no host paused any more (the network's end of sim) */
+void fg__hosts_end(void);
 
 /* sim.c */
 int fg__group(const char *name);

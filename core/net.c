@@ -17,7 +17,7 @@ static void net_end(void *ud)
     fg__stats_net(&NET->st);
     fg__tcp_end();
     fg__wire_end();
-    fg__paused_hosts = 0;
+    fg__hosts_end();
     fg__socks_end();
     NET->npairs = 0;
     NET->nhosts = 0;

@@ -98,6 +98,8 @@ static void deadlock(void)
              S->live_primary, S->live_primary == 1 ? "" : "s", who, shown < S->live_primary ? ", ..." : "");
 }
 
+bool (*fg__park)(struct task *t);
+
 static struct task *pick(void)
 {
     for (;;) {
@@ -108,7 +110,7 @@ static struct task *pick(void)
             else if (S->o.strategy > FG_RANDOM)
                 i = fg__prio_pick();
             struct task *t = take(i);
-            if (FG_UNLIKELY(fg__paused_hosts) && fg__host_park(t))
+            if (FG_UNLIKELY(fg__park != NULL) && fg__park(t))
                 continue;   /* its host is paused: it waits for fg_host_resume */
             return t;
         }
