@@ -20,8 +20,8 @@ Test(posix_program, unsupported_call_names_itself)
 /* Found within `within` random runs, saved, and the saved input replays to the same failure. */
 static void found_and_replayed(const char *name, int within, const char *kind)
 {
-    if (!tsan_build())
-        cr_skip("%s needs shared-memory scheduling points (tsan instrumentation), off in sanitizer builds", name);
+    if (!access_points())
+        cr_skip("%s needs shared-memory scheduling points (tsan, or clang's sanitizer coverage)", name);
     tmp_make(name);
     char args[512];
     snprintf(args, sizeof args, "random --iterations %d --crash-dir %s", within, tmp);
@@ -212,4 +212,19 @@ Test(posix_program, thread_local_variables_per_thread)
             cr_expect_out("assertion failed: mine == 8");
         }
     }
+}
+
+Test(posix_program, libfuzzer_engine_finds_the_lost_update)
+{
+    const char *cc = getenv("FUGUE_POSIX_CC");
+    if (!cc || strcmp(cc, "clang"))
+        cr_skip("fugue-cc --engine libfuzzer needs clang");
+    if (!access_points())
+        cr_skip("needs shared-memory scheduling points");
+    tmp_make("posix-libfuzzer");
+    char args[512];
+    snprintf(args, sizeof args, "-seed=1 -runs=20000 -artifact_prefix=%s/", tmp);
+    cr_expect_neq(prog("lost_update-libfuzzer", args), 0, "%s", out);
+    cr_expect_out("assertion failed: counter == 6");
+    tmp_remove();
 }

@@ -21,6 +21,13 @@ static inline bool tsan_build(void)
     return v && !strcmp(v, "1");
 }
 
+/* Plain accesses are scheduling points: tsan's callbacks, or sanitizer coverage under ASan. */
+static inline bool access_points(void)
+{
+    const char *v = getenv("FUGUE_POSIX_ACCESSES");
+    return v && !strcmp(v, "1");
+}
+
 /* The trace hash a replay printed ("hash <16 hex>"), or 0. */
 static inline unsigned long long hash_of(const char *s)
 {
