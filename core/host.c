@@ -81,16 +81,8 @@ static bool park(struct task *t)
 {
     if (S->ending || t->group >= NET->nhosts || !NET->hosts[t->group].paused)
         return false;
-    struct waitq *q = &NET->hosts[t->group].parked;
     t->state = T_BLOCKED;
-    t->wq = q;
-    t->wq_next = NULL;
-    t->wq_prev = q->tail;
-    if (q->tail)
-        q->tail->wq_next = t;
-    else
-        q->head = t;
-    q->tail = t;
+    fg__waitq_push(&NET->hosts[t->group].parked, t);
     return true;
 }
 

@@ -230,6 +230,7 @@ int fg__wait(struct waitq *q, fg_time deadline, const char *call);
 void fg__wake(struct task *t, int result);
 /* Wakes the first task in `q`; returns it, or NULL. */
 struct task *fg__wake_first(struct waitq *q, int result);
+void fg__waitq_push(struct waitq *q, struct task *t);
 void fg__waitq_remove(struct task *t);
 /* Entry checks shared by the API: returns the current task, or NULL after a misuse message. */
 struct task *fg__current(const char *call);

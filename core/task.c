@@ -222,7 +222,7 @@ int fg__block(fg_time deadline, const char *call)
     return r ? r : block(t, deadline, call);
 }
 
-static void waitq_push(struct waitq *q, struct task *t)
+void fg__waitq_push(struct waitq *q, struct task *t)
 {
     t->wq = q;
     t->wq_next = NULL;
@@ -256,7 +256,7 @@ int fg__wait(struct waitq *q, fg_time deadline, const char *call)
     int r = cannot_block(t, deadline, call);
     if (r)
         return r;
-    waitq_push(q, t);
+    fg__waitq_push(q, t);
     return block(t, deadline, call);
 }
 
