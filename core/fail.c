@@ -60,6 +60,7 @@ static void report(const char *msg)
     }
     if (shown > 32)
         fg__rep("    ... and %d more\n", shown - 32);
+    fg__report_faults();
     if (S->steps)
         fg__report_last_steps();
 }

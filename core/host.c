@@ -41,6 +41,7 @@ int fg_host_crash(const char *group)
             fg_abort(i);
     fg__tcp_crash(g);
     fg__socks_crash(g);
+    fg__fault("crash", g, -1);
     return 0;
 }
 
@@ -51,7 +52,10 @@ int fg_host_restart(const char *group, fg_fn fn, void *arg)
         return S->active && S->cur ? -ESRCH : -EPERM;
     if (!fn)
         return fg__misuse("fg_host_restart", -EINVAL, "no function to start on %s", group);
-    return fg__spawn(fn, arg, S->groups[g], g, false, 0);
+    int id = fg__spawn(fn, arg, S->groups[g], g, false, 0);
+    if (id >= 0)
+        fg__fault("restart", g, -1);
+    return id;
 }
 
 int fg_host_pause(const char *group)
@@ -64,6 +68,7 @@ int fg_host_pause(const char *group)
         h->paused = true;
         paused_hosts++;
         fg__park = park;
+        fg__fault("pause", g, -1);
     }
     return 0;
 }
@@ -73,6 +78,8 @@ int fg_host_resume(const char *group)
     int g = group_of("fg_host_resume", group);
     if (g < 0)
         return S->active && S->cur ? -ESRCH : -EPERM;
+    if (fg__net_host(g)->paused)
+        fg__fault("resume", g, -1);
     unpause(fg__net_host(g));
     return 0;
 }

@@ -128,6 +128,9 @@ struct idle_hook {
 
 struct steprec { fg_time time; int task; uint32_t nspans; const char *call, *file, *span; int line; };
 #define LAST_STEPS 16
+/* a host fault (crash, restart, pause, resume, partition, heal): the report names the last ones */
+struct faultrec { fg_time time; uint64_t step; int task, a, b; const char *what; };
+#define LAST_FAULTS 16
 
 enum { SRC_BYTES, SRC_RNG, SRC_ODOMETER };
 #define FG_PRIO_SLOTS 16           /* tasks whose first priority is in the header */
@@ -174,6 +177,8 @@ struct sim {
     size_t ntracked, tracked_cap;
     /* trace */
     struct steprec last[LAST_STEPS];
+    struct faultrec faults[LAST_FAULTS];
+    uint64_t nfaults;
     struct stack *zombie;          /* stack of the task that just ended, freed after the switch */
     fg_outcome outcome;
     char report[8192];
@@ -309,6 +314,10 @@ static inline void fg__trace_step(struct task *t)
         fg__trace_hook(t);
 }
 void fg__report_last_steps(void);
+/* A host fault happened (`what` on group a, and b or -1; a -1: every group): kept for the
+ * report, told to on_event. Not hashed: the choices that led to it already are. */
+void fg__fault(const char *what, int a, int b);
+void fg__report_faults(void);
 /* span.c: "in span `a` › `b` " for a step of t that was `depth` spans deep, innermost `top` */
 void fg__span_path(const struct task *t, uint32_t depth, const char *top);
 /* Tells opts.on_event (callers test it is set): at this step, from the running task if any. */

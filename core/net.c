@@ -276,32 +276,32 @@ static int set_cut(const char *call, const char *a, const char *b, bool cut)
         return -EPERM;
     if (!a && b)
         return fg__misuse(call, -EINVAL, "the first group is missing");
+    bool changed = false;
+    int ga = a ? fg__group(a) : -1, gb = b ? fg__group(b) : -1;
     if (!a) {   /* heal everything */
         for (int i = 0; i < NET->nhosts; i++)
-            NET->hosts[i].isolated = false;
+            changed |= NET->hosts[i].isolated, NET->hosts[i].isolated = false;
         for (int i = 0; i < NET->npairs; i++)
-            NET->pairs[i].cut = false;
-        return 0;
-    }
-    int ga = fg__group(a);
-    if (!b) {
+            changed |= NET->pairs[i].cut, NET->pairs[i].cut = false;
+    } else if (!b) {
+        changed = fg__net_host(ga)->isolated != cut;
         fg__net_host(ga)->isolated = cut;
         if (!cut)
             for (int i = 0; i < NET->npairs; i++)
                 if (NET->pairs[i].a == ga || NET->pairs[i].b == ga)
-                    NET->pairs[i].cut = false;
-        return 0;
-    }
-    int gb = fg__group(b);
-    if (!cut) {
+                    changed |= NET->pairs[i].cut, NET->pairs[i].cut = false;
+    } else if (!cut) {
         for (int i = 0; i < NET->npairs; i++)
             if ((NET->pairs[i].a == ga && NET->pairs[i].b == gb) || (NET->pairs[i].a == gb && NET->pairs[i].b == ga))
-                NET->pairs[i].cut = false;
-        return 0;
+                changed |= NET->pairs[i].cut, NET->pairs[i].cut = false;
+    } else {
+        if (!pair_of(ga, gb) || !pair_of(gb, ga))
+            return -ENOMEM;
+        changed = !pair_of(ga, gb)->cut;
+        pair_of(ga, gb)->cut = pair_of(gb, ga)->cut = true;
     }
-    if (!pair_of(ga, gb) || !pair_of(gb, ga))
-        return -ENOMEM;
-    pair_of(ga, gb)->cut = pair_of(gb, ga)->cut = true;
+    if (changed)   /* the report names what changed the network, not each no-op */
+        fg__fault(cut ? "partition" : "heal", ga, gb);
     return 0;
 }
 

@@ -195,6 +195,7 @@ static int run(fg_fn root, void *arg, const fg_opts *o, fg_result *r)
     S->tracked = NULL;
     S->ntracked = S->tracked_cap = 0;
     memset(S->last, 0, sizeof S->last);
+    S->nfaults = 0;
     fg__signals_install();
     S->active = true;
     fg__prio_begin(root);

@@ -74,6 +74,8 @@ void fg__stats_json(FILE *f, const fg_sim_stats *st, const fg_result *r);
 
 /* Prints one step as a line of the story --trace tells. */
 void fg__trace_print(const fg_step *s, void *ud);
+/* Prints a host fault as a line of that story. */
+void fg__trace_event(const fg_event *e, void *ud);
 
 /* Engines of the driver; each returns the process exit status. */
 int fg__replay_main(const fg_target *t, const char *prog, int argc, char **argv);

@@ -32,6 +32,7 @@ static int run_input(struct replay *rp, const char *name, const uint8_t *data, s
     if (rp->trace) {
         printf("%s:\n", name);
         o.on_step = fg__trace_print;
+        o.on_event = fg__trace_event;
     }
     struct fg__timeline *tl = NULL;
     if (rp->timeline) {

@@ -21,6 +21,7 @@ struct fg__timeline {
     const char *path;
     bool html;
     void (*prev_step)(const fg_step *s, void *ud);   /* --trace too: both see each step */
+    void (*prev_event)(const fg_event *e, void *ud); /* and each event */
     void *prev_ud;
     struct tstep *steps;
     size_t nsteps, steps_cap;
@@ -156,6 +157,8 @@ static void on_step(const fg_step *s, void *ud)
 static void on_event(const fg_event *e, void *ud)
 {
     struct fg__timeline *tl = ud;
+    if (tl->prev_event)
+        tl->prev_event(e, tl->prev_ud);
     if (tl->oom || !grow((void **)&tl->ev, &tl->ev_cap, tl->nev, sizeof *tl->ev)) {
         tl->oom = true;
         return;
@@ -180,6 +183,7 @@ struct fg__timeline *fg__timeline_new(const char *path)
 void fg__timeline_opts(struct fg__timeline *tl, fg_opts *o)
 {
     tl->prev_step = o->on_step;
+    tl->prev_event = o->on_event;
     tl->prev_ud = o->ud;
     o->on_step = on_step;
     o->on_event = on_event;
@@ -471,6 +475,13 @@ static void write_flows(struct w *w, struct fg__timeline *tl)
                         flow(w, tl, &ids, "net", name, step_at(tl, sent[k].step), step_at(tl, x->step));
                         break;
                     }
+            } else if (x->kind == FG_EV_FAULT) {   /* a global instant: a fault concerns hosts, not one lane */
+                const struct tstep *st = step_at(tl, x->step);
+                double ts = st ? st->ts + st->dur : (double)x->time;
+                ev(w, "i", 0, 0, ts);
+                fputs(",\"s\":\"g\",\"cat\":\"fault\",\"name\":", w->f);
+                jstr(w->f, x->name);
+                fprintf(w->f, ",\"args\":{\"by_task\":%d,\"time_ns\":%lld}}", x->task, (long long)x->time);
             } else if (x->kind == FG_EV_DROP) {
                 const struct tstep *st = step_at(tl, x->step);
                 double ts = st ? st->ts + st->dur : 0;

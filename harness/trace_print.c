@@ -4,6 +4,14 @@
 /* the pthread layer's names for sites ("prog+0x11a3") as file:line; weak: absent without it */
 void fg__site_print(const char **file, int *line) __attribute__((weak));
 
+/* A host fault between the steps: "  ! 1.000000ms chaos: crash db". */
+void fg__trace_event(const fg_event *e, void *ud)
+{
+    (void)ud;
+    if (e->kind == FG_EV_FAULT)
+        printf("  ! %lld.%06lldms  fault: %s\n", (long long)(e->time / FG_MS), (long long)(e->time % FG_MS), e->name);
+}
+
 void fg__trace_print(const fg_step *s, void *ud)
 {
     (void)ud;

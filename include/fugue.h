@@ -88,6 +88,7 @@ typedef enum fg_event_kind {
     FG_EV_SPAN_ENTER,  /* `task` entered span `name` (fg_span_enter) */
     FG_EV_SPAN_EXIT,   /* `task` left its innermost span, `name` */
     FG_EV_BLOCKED,     /* at a failure, before on_failure: `task` waits in `name` (file:line) */
+    FG_EV_FAULT,       /* `task` (or -1) made a host fault; `name` says it: "crash db", "partition a | b" */
 } fg_event_kind;
 
 typedef struct fg_event {

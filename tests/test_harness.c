@@ -332,3 +332,21 @@ Test(harness, libfuzzer_pct_finds_and_tags, .init = make_tmp, .fini = tmp_remove
         cr_expect(strstr(out, cases[c].outcome), "%s replays as %s: %s", t, cases[c].outcome, out);
     }
 }
+
+Test(harness, a_chaos_failure_names_its_faults_in_the_report_and_the_trace, .init = make_tmp, .fini = tmp_remove)
+{
+    static char out[1 << 16];
+    int st = sh_status(out, sizeof out, "'%s/ack_before_persist' random --crash-dir '%s/crashes'", bin(), tmp);
+    cr_assert_eq(st, 1, "the planted bug is found: %s", out);
+    char *saved = strstr(out, "input saved: ");
+    cr_assert(saved, "%s", out);
+    char path[1024];
+    cr_assert_eq(sscanf(saved, "input saved: %1023s", path), 1);
+    cr_expect(strstr(out, "  host faults:\n"), "the report lists the faults: %s", out);
+    cr_expect(strstr(out, ", by chaos: crash leader\n"), "it names the crash, its host and who made it: %s", out);
+    st = sh_status(out, sizeof out, "'%s/ack_before_persist' replay '%s'", bin(), path);
+    cr_expect_eq(st, 1);
+    cr_expect(strstr(out, ", by chaos: crash leader\n"), "the replay names it too: %s", out);
+    st = sh_status(out, sizeof out, "'%s/ack_before_persist' replay --trace '%s'", bin(), path);
+    cr_expect(strstr(out, "ms  fault: crash leader\n"), "--trace tells the faults between the steps: %s", out);
+}

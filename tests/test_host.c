@@ -221,3 +221,72 @@ Test(host, chaos_value_zero_is_no_fault_and_each_value_one_fault)
         cr_assert_eq(h_starts, cases[i].starts, "case %u: %d starts", i, h_starts);
     }
 }
+
+/* ---- faults in the report ---- */
+
+static int fault_events;
+
+static void count_faults(const fg_event *e, void *ud)
+{
+    (void)ud;
+    fault_events += e->kind == FG_EV_FAULT;
+}
+
+static void idle(void *arg)
+{
+    (void)arg;
+    fg_sleep(FG_FOREVER);
+}
+
+static void faulty(void *arg)
+{
+    (void)arg;
+    fg_spawn(idle, NULL, .group = "db");
+    fg_spawn(idle, NULL, .group = "web");
+    fg_sleep(FG_MS);
+    fg_host_crash("db");
+    fg_net_partition("web", NULL);
+    fg_net_partition("web", NULL);   /* no change: not a fault */
+    fg_sleep(2 * FG_MS);
+    fg_host_pause("web");
+    fg_host_resume("web");
+    fg_net_heal(NULL, NULL);
+    fg_fail("the replica lost a write");
+}
+
+Test(host, a_failure_report_names_each_fault_its_host_time_and_task)
+{
+    fg_opts o = quiet;
+    o.on_event = count_faults;
+    cr_assert_eq(fg_run_bytes(faulty, NULL, &o, NULL, 0, &res), 0);
+    cr_assert_eq(res.outcome, FG_FAIL_ASSERT, "%s", res.report);
+    const char *want[] = {"  host faults:\n",
+                          "    1.000000ms step 4, by main: crash db\n",
+                          "    1.000000ms step 4, by main: partition web\n",
+                          "    3.000000ms step 6, by main: pause web\n",
+                          "    3.000000ms step 6, by main: resume web\n",
+                          "    3.000000ms step 6, by main: heal every host\n"};
+    const char *at = res.report;
+    for (size_t i = 0; i < sizeof want / sizeof *want; i++) {
+        const char *hit = strstr(at, want[i]);
+        cr_assert(hit, "missing \"%s\" in order in:\n%s", want[i], res.report);
+        at = hit + strlen(want[i]);
+    }
+    cr_assert_eq(fault_events, 5);
+    cr_assert_lt(strstr(res.report, "host faults:"), strstr(res.report, "last steps:"));
+}
+
+static void idle_fail(void *arg)
+{
+    (void)arg;
+    fg_spawn(idle, NULL, .group = "db");
+    fg_sleep(FG_MS);
+    fg_fail("no fault here");
+}
+
+Test(host, a_report_without_faults_has_no_fault_section)
+{
+    cr_assert_eq(fg_run_bytes(idle_fail, NULL, &quiet, NULL, 0, &res), 0);
+    cr_assert_eq(res.outcome, FG_FAIL_ASSERT);
+    cr_assert_null(strstr(res.report, "host faults"), "%s", res.report);
+}

@@ -151,6 +151,17 @@ def run_checks():
             hand = [e["name"] for e in d["traceEvents"] if e["ph"] == "s" and e["cat"] == "handoff"]
             check(hand and set(hand) == {"fg_mutex_lock"}, f"lock_order pass: hand-offs {hand}")
 
+    # host faults: each crash, restart, partition and heal of a chaos run is a marked instant
+    abp = os.path.join(fuzz, "ack_before_persist")
+    res, text = replay(abp, [os.path.join(corpus, "ack_before_persist", "crash-a106767240d2ef7f")],
+                       os.path.join(tmp, "abp.json"))
+    if res:
+        d = structure("ack_before_persist", res, text)
+        if d:
+            faults = [e["name"] for e in d["traceEvents"] if e.get("cat") == "fault"]
+            check(faults[:3] == ["crash leader", "restart leader", "crash leader"] and len(faults) == 8,
+                  f"ack_before_persist: fault instants {faults}")
+
     # spans: nested slices over the steps they cover
     if spans_driver:
         res, text = replay(spans_driver, ["--hex", ""], os.path.join(tmp, "spans.json"))
