@@ -6,15 +6,39 @@
 #include "pcap.h"
 
 #include <stdlib.h>
+#include <sys/mman.h>
 
-/* Packets are pooled across sims; the pool is bounded so memory stays flat, and small:
- * at 4096 (6.5 MiB) a chaos run that duplicated a datagram 100 times raised it for good. */
+/* Packets are pooled across sims in one mapping of their own (pooled packets
+ * spread over malloc's heap kept it from trimming its top, and RSS crept); the
+ * pool is bounded and small: at 4096 (6.5 MiB) a chaos run that duplicated a
+ * datagram 100 times raised it for good. Past it, packets come from malloc. */
 #define POOL_MAX 256
-static struct pkt *pool;
+static struct pkt *slab, *pool;
 static int npool;
+
+static bool in_slab(const struct pkt *p)
+{
+    return slab && p >= slab && p < slab + POOL_MAX;
+}
+
+static void slab_init(void)
+{
+    void *m = mmap(NULL, POOL_MAX * sizeof *slab, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (m == MAP_FAILED)
+        return;
+    slab = m;
+    for (int i = POOL_MAX; i-- > 0;) {
+        slab[i].data = slab[i].inl;
+        slab[i].next = pool;
+        pool = &slab[i];
+    }
+    npool = POOL_MAX;
+}
 
 FG_POOLED struct pkt *fg__pkt_new(size_t len)
 {
+    if (!slab)
+        slab_init();
     struct pkt *p = pool;
     if (p) {
         pool = p->next;
@@ -38,7 +62,7 @@ FG_POOLED void fg__pkt_free(struct pkt *p)
     if (p->data != p->inl)
         free(p->data);
     p->data = p->inl;
-    if (npool < POOL_MAX) {
+    if (in_slab(p)) {
         p->next = pool;
         pool = p;
         npool++;
@@ -47,13 +71,14 @@ FG_POOLED void fg__pkt_free(struct pkt *p)
     }
 }
 
+/* At rest every packet of the slab is back in the pool, once, and idle. */
 const char *fg__pkts_at_rest(void)
 {
     int n = 0;
     for (struct pkt *p = pool; p; p = p->next)
-        if (++n > npool || p->data != p->inl || p->timer.armed)
+        if (++n > npool || !in_slab(p) || p->data != p->inl || p->timer.armed)
             return "the packet pool is corrupt (a cycle, a miscount, or a packet still in use)";
-    return n == npool && npool <= POOL_MAX ? NULL : "the packet pool miscounts its packets";
+    return n == npool && (!slab || npool == POOL_MAX) ? NULL : "the packet pool miscounts its packets, or a packet outlived the sim";
 }
 
 static struct pkt *clone(const struct pkt *p)

@@ -4,6 +4,7 @@
 
 #include <limits.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 
 struct sim fg__sim;
 const char *fg__file;
@@ -19,6 +20,23 @@ struct arena_block {
 
 #define ARENA_BLOCK (64 * 1024)
 static struct arena_block *spare;   /* one block kept for the next sim */
+
+/* Blocks are mappings of their own, not malloc's: a block kept across sims in
+ * the middle of the heap stops glibc from trimming its top, and RSS crept. */
+static struct arena_block *block_new(size_t size)
+{
+    void *m = mmap(NULL, sizeof(struct arena_block) + size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (m == MAP_FAILED)
+        return NULL;
+    struct arena_block *b = m;
+    b->size = size;
+    return b;
+}
+
+static void block_free(struct arena_block *b)
+{
+    munmap(b, sizeof *b + b->size);
+}
 
 FG_POOLED void *fg_alloc(size_t n)
 {
@@ -38,10 +56,8 @@ FG_POOLED void *fg_alloc(size_t n)
         if (spare && spare->size >= size) {
             b = spare;
             spare = NULL;
-        } else if (!(b = malloc(sizeof *b + size))) {
+        } else if (!(b = block_new(size))) {
             return NULL;
-        } else {
-            b->size = size;
         }
         b->used = 0;
         /* a big one-off goes behind the current block so its free space stays usable */
@@ -66,7 +82,7 @@ static FG_POOLED void arena_free(void)
         if (!spare && b->size == ARENA_BLOCK)
             spare = b;
         else
-            free(b);
+            block_free(b);
     }
 }
 
