@@ -1,7 +1,8 @@
 /* Memory of many api_chaos runs in one process: after a warm-up the RSS must
  * stay flat (a sim leaves nothing behind, and no pool grows without bound).
  * Usage: bench_chaos [RUNS [WARMUP]] (default 50000, warm-up a tenth; issue 8 names
- * 1000000); a progress line every 10% with RSS and malloc's view, then the figures. */
+ * 1000000); a progress line every 10% with RSS and malloc's view, then the figures; fails
+ * unless the first run, run again at the end, gives the same trace. */
 #include "fugue/target.h"
 
 #include <fcntl.h>
@@ -68,6 +69,7 @@ int main(int argc, char **argv)
     double t0 = now_s();
     long rss_warm = 0;
     uint64_t step = runs / 10;
+    uint64_t first = 0;
     for (uint64_t n = 0; n < runs; n++) {
         if (n == warm) {
             rss_warm = status_kib("VmRSS:");
@@ -78,12 +80,19 @@ int main(int argc, char **argv)
         fg_run_seed(t->body, NULL, &o, n, &r);
         if (r.outcome != FG_PASS)
             return fprintf(progress, "bench_chaos: seed %llu failed\n", (unsigned long long)n), 1;
+        if (n == 0)
+            first = r.hash;
     }
+    /* the first run again, after all the others in this process: the same trace (issue 8) */
+    fg_run_seed(t->body, NULL, &o, 0, &r);
+    if (r.hash != first)
+        return fprintf(progress, "bench_chaos: seed 0 gave another trace after %llu runs\n", (unsigned long long)runs), 1;
     long rss_end = status_kib("VmRSS:");
     line("end:", runs, t0);
     printf("chaos_runs: %llu runs (warm-up %llu)\n", (unsigned long long)runs, (unsigned long long)warm);
     printf("chaos_rss_after_warmup: %ld KiB\n", rss_warm);
     printf("chaos_rss_growth: %ld KiB\n", rss_end - rss_warm);
     printf("chaos_random: %.0f runs/s\n", (double)runs / (now_s() - t0));
+    printf("chaos_seed0_same_trace_after_runs: %llu runs\n", (unsigned long long)runs);
     return 0;
 }
