@@ -15,8 +15,8 @@
 /* wasm has no page protection (its mprotect does nothing): no guard pages, the canary
  * checks; its 64 KiB pages would make every stack 128 KiB, and madvise gives nothing back */
 #define sysconf(name) 4096L
-#define madvise(addr, len, advice) (-1)
-#define mprotect(addr, len, prot) (-1)
+#define madvise(addr, len, advice) ((void)(addr), -1)
+#define mprotect(addr, len, prot) ((void)(addr), -1)
 #endif
 
 #ifndef MADV_GUARD_INSTALL
