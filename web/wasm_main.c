@@ -83,16 +83,12 @@ EMSCRIPTEN_KEEPALIVE void fg_web_run(const char *name, const char *seed, const c
     fg__timeline_opts(tl, &o);
     fg_result r;
     int err = by_seed ? fg_run_seed(t->body, NULL, &o, s, &r) : fg_run_bytes(t->body, NULL, &o, in, len, &r);
-    free(in);
-    if (err < 0 || fg__timeline_write(tl, t, &r) < 0) {
-        fg__timeline_free(tl);
-        fail_result(err < 0 ? fg_strerror(err) : "could not write the timeline");
-        return;
-    }
+    bool drawn = err == 0 && fg__timeline_write(tl, t, &r) == 0;
     fg__timeline_free(tl);
-    FILE *f = fmemopen(result, sizeof result, "w");
+    FILE *f = drawn ? fmemopen(result, sizeof result, "w") : NULL;
     if (!f) {
-        fail_result("out of memory");
+        free(in);
+        fail_result(err < 0 ? fg_strerror(err) : !drawn ? "could not write the timeline" : "out of memory");
         return;
     }
     fprintf(f, "{\"target\":");
@@ -107,6 +103,7 @@ EMSCRIPTEN_KEEPALIVE void fg_web_run(const char *name, const char *seed, const c
     fprintf(f, ",\"timeline\":\"%s\"}", TIMELINE);
     fputc(0, f);
     fclose(f);
+    free(in);   /* r.input may point into it */
     result[sizeof result - 1] = 0;
 }
 
