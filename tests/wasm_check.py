@@ -127,7 +127,7 @@ def page(name, want, seed=None, hexin=None):
     check(attrs.get("drawn") == attrs.get("steps"),
           f"page {label}: the timeline drew {attrs.get('drawn')} steps of {attrs.get('steps')}")
     # the bytes the run read, replayed natively, give its hash
-    m = re.search(r'id="meta"[^>]*>[^<]*\(([0-9a-f]*)\)', dom)
+    m = re.search(r'id="input"[^>]*>the input: ([0-9a-f]+)<', dom)
     if check(m, f"page {label}: no input shown"):
         _, o, _ = run([os.path.join(fuzz, name), "replay", "--hex", m.group(1)])
         h = re.search(r": (\S+) hash ([0-9a-f]{16})", o)

@@ -11,7 +11,8 @@
 
 #define TIMELINE "/run.html"   /* in emscripten's in-memory file system */
 
-static char result[64 * 1024];
+static char result[256 * 1024];
+#define INPUT_SHOWN 8192   /* bytes of the input the result spells out in hex */
 
 static void put_json_str(FILE *f, const char *s)
 {
@@ -93,10 +94,10 @@ EMSCRIPTEN_KEEPALIVE void fg_web_run(const char *name, const char *seed, const c
     }
     fprintf(f, "{\"target\":");
     put_json_str(f, t->name);
-    fprintf(f, ",\"outcome\":\"%s\",\"hash\":\"%016llx\",\"steps\":%llu,\"choices\":%llu,\"input\":\"",
+    fprintf(f, ",\"outcome\":\"%s\",\"hash\":\"%016llx\",\"steps\":%llu,\"choices\":%llu,\"input_len\":%zu,\"input\":\"",
             fg_outcome_name(r.outcome), (unsigned long long)r.hash, (unsigned long long)r.steps,
-            (unsigned long long)r.choices);
-    for (size_t i = 0; i < r.input_len; i++)
+            (unsigned long long)r.choices, r.input_len);
+    for (size_t i = 0; i < r.input_len && r.input_len <= INPUT_SHOWN; i++)
         fprintf(f, "%02x", r.input[i]);
     fprintf(f, "\",\"report\":");
     put_json_str(f, r.report ? r.report : "");
