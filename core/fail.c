@@ -166,6 +166,9 @@ static void on_signal(int sig, siginfo_t *si, void *uc)
 
 void fg__signals_install(void)
 {
+#ifdef __EMSCRIPTEN__
+    return;   /* wasm has no signals: a trap ends the program, abort() too */
+#endif
     static bool done;
     if (done)
         return;

@@ -11,6 +11,14 @@
 #include <sanitizer/asan_interface.h>
 #endif
 
+#ifdef __EMSCRIPTEN__
+/* wasm has no page protection (its mprotect does nothing): no guard pages, the canary
+ * checks; its 64 KiB pages would make every stack 128 KiB, and madvise gives nothing back */
+#define sysconf(name) 4096L
+#define madvise(addr, len, advice) ((void)(addr), -1)
+#define mprotect(addr, len, prot) ((void)(addr), -1)
+#endif
+
 #ifndef MADV_GUARD_INSTALL
 #define MADV_GUARD_INSTALL 102
 #endif
