@@ -46,12 +46,17 @@ struct stack {
     char *lo;            /* lowest usable byte; the guard page (if any) is just below */
     size_t size;
     bool guarded;        /* false past the kernel's mapping budget: a canary checks instead */
+    bool dense;          /* packed with others in a slab (FG_STACK_DENSE_MAX): a canary checks */
+    char *guard;         /* the guard page below it, or below its slab; NULL if none */
 };
 struct stack *fg__stack_get(size_t size);
 void fg__stack_put(struct stack *s);
 bool fg__stack_canary_ok(const struct stack *s);
 /* True when `addr` lies in the guard page of `s`. */
 bool fg__stack_in_guard(const struct stack *s, const void *addr);
+/* Runs fn(arg) on a spare stack when the running task's stack is dense (reports and
+ * messages need more than a dense stack may have), else right here. */
+void fg__spare_run(void (*fn)(void *arg), void *arg);
 
 /* ---- timers (timer.c): hierarchical wheel, ties fire in insertion order ---- */
 

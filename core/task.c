@@ -54,22 +54,30 @@ void fg__tasks_release(void)
     S->ntasks = 0;
 }
 
-int fg__misuse(const char *call, int err, const char *fmt, ...)
+struct misuse { const char *call, *fmt; va_list *ap; };
+
+static void misuse_v(void *arg)
 {
+    const struct misuse *u = arg;
     /* one write per message: stderr is unbuffered, and a hostile target makes thousands a run */
     char line[512];
-    int n = S->active && S->cur ? snprintf(line, sizeof line, "fugue: task %s: %s: ", S->cur->name, call)
-                                : snprintf(line, sizeof line, "fugue: %s: ", call);
+    int n = S->active && S->cur ? snprintf(line, sizeof line, "fugue: task %s: %s: ", S->cur->name, u->call)
+                                : snprintf(line, sizeof line, "fugue: %s: ", u->call);
     if (n < 0 || (size_t)n >= sizeof line - 1)
         n = (int)sizeof line - 2;
-    va_list ap;
-    va_start(ap, fmt);
-    int m = vsnprintf(line + n, sizeof line - 1 - (size_t)n, fmt, ap);
-    va_end(ap);
+    int m = vsnprintf(line + n, sizeof line - 1 - (size_t)n, u->fmt, *u->ap);
     if (m > 0)
         n = (size_t)m >= sizeof line - 1 - (size_t)n ? (int)sizeof line - 2 : n + m;
     line[n] = '\n';
     fwrite(line, 1, (size_t)n + 1, stderr);
+}
+
+int fg__misuse(const char *call, int err, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fg__spare_run(misuse_v, &(struct misuse){call, fmt, &ap});
+    va_end(ap);
     return err;
 }
 
