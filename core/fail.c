@@ -165,7 +165,7 @@ static void on_signal(int sig, siginfo_t *si, void *uc)
     if ((sig == SIGSEGV || sig == SIGBUS) && t && t->stack && fg__stack_in_guard(t->stack, si->si_addr)) {
         char msg[256];
         snprintf(msg, sizeof msg, "stack overflow: task %s ran past the end of its %zu-byte stack "
-                 "(give it .stack_size)", t->name, t->stack->size);
+                 "(give it .stack_size)", t->name, (size_t)t->stack->size);
         report(msg);
         conclude(FG_FAIL_OVERFLOW);
         reported = true;

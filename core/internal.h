@@ -44,10 +44,10 @@ void fg__ctx_switch(struct ctx *from, struct ctx *to);
 
 struct stack {
     char *lo;            /* lowest usable byte; the guard page (if any) is just below */
-    size_t size;
+    char *guard;         /* the guard page below it, or below its slab; NULL if none */
+    uint32_t size;       /* at most FG_STACK_MAX */
     bool guarded;        /* false past the kernel's mapping budget: a canary checks instead */
     bool dense;          /* packed with others in a slab (FG_STACK_DENSE_MAX): a canary checks */
-    char *guard;         /* the guard page below it, or below its slab; NULL if none */
 };
 struct stack *fg__stack_get(size_t size);
 void fg__stack_put(struct stack *s);

@@ -174,7 +174,7 @@ static void switch_to(struct task *from, struct task *to)
         const struct stack *st = from->stack ? from->stack : S->zombie;
         if (!fg__stack_canary_ok(st))
             fg__fail(FG_FAIL_OVERFLOW, "stack overflow: task %s ran past the end of its %zu-byte stack (canary)",
-                     from->name, st->size);
+                     from->name, (size_t)st->size);
     }
     S->cur = to;
 #ifdef FG_ASAN

@@ -96,7 +96,7 @@ static FG_POOLED struct stack *carve(char *m, size_t size)
     return s;
 }
 
-static struct stack *dense_get(size_t size);
+static __attribute__((unused)) struct stack *dense_get(size_t size);
 static void dense_put(struct stack *s);
 static const char *dense_at_rest(void);
 
@@ -206,7 +206,7 @@ bool fg__stack_in_guard(const struct stack *s, const void *addr)
 #define DENSE_CLASSES 4
 static struct dense {
     struct stack **free;   /* room for every stack of the class ever made */
-    size_t nfree, made;
+    size_t nfree, made, cap;
 } dense[DENSE_CLASSES];
 
 /* Maps a slab, faulted in with one call (a fault per page costs ~10 us on a VM), with
@@ -214,10 +214,14 @@ static struct dense {
 static FG_POOLED bool dense_slab(struct dense *d, size_t size)
 {
     size_t n = (DENSE_SLAB - page) / size;
-    struct stack **v = realloc(d->free, (d->made + n) * sizeof *v);
-    if (!v)
-        return false;
-    d->free = v;
+    if (d->made + n > d->cap) {
+        size_t cap = d->cap ? d->cap * 2 : n;
+        struct stack **v = realloc(d->free, cap * sizeof *v);
+        if (!v)
+            return false;
+        d->free = v;
+        d->cap = cap;
+    }
     struct stack *st = malloc(n * sizeof *st);
     char *m = mmap(NULL, DENSE_SLAB, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
     if (!st || m == MAP_FAILED) {

@@ -134,6 +134,8 @@ void fg__cancel_point(struct task *t)
     fg__switch_final(t);
 }
 
+static int spawn(fg_fn fn, void *arg, const char *name, int group, bool primary, size_t stack_size);
+
 int fg_spawn_(fg_fn fn, void *arg, const char *fname, fg_spawn_opts o)
 {
     struct task *self = fg__current("fg_spawn");
@@ -145,8 +147,9 @@ int fg_spawn_(fg_fn fn, void *arg, const char *fname, fg_spawn_opts o)
         return fg__misuse("fg_spawn", -EINVAL, "a stack of %zu bytes is more than FG_STACK_MAX", o.stack_size);
     if (S->ending)
         return -ECANCELED;
-    return fg__spawn(fn, arg, o.name ? o.name : fname, o.group ? fg__group(o.group) : self->group,
-                     o.primary, o.stack_size);
+    /* the function's name is a literal: only a caller's name needs a copy */
+    return spawn(fn, arg, o.name ? fg__strdup(o.name) : fname, o.group ? fg__group(o.group) : self->group,
+                 o.primary, o.stack_size);
 }
 
 /* Spawns without the API's checks; the root task is made this way. */
@@ -163,6 +166,12 @@ static FG_POOLED int tasks_grow(void)
 
 int fg__spawn(fg_fn fn, void *arg, const char *name, int group, bool primary, size_t stack_size)
 {
+    return spawn(fn, arg, fg__strdup(name), group, primary, stack_size);
+}
+
+/* `name` is kept as it is: sim memory or a literal. */
+static int spawn(fg_fn fn, void *arg, const char *name, int group, bool primary, size_t stack_size)
+{
     if (S->ntasks == S->tasks_cap && tasks_grow() < 0)
         return -ENOMEM;
     struct task *t = fg__task_get();
@@ -177,7 +186,7 @@ int fg__spawn(fg_fn fn, void *arg, const char *name, int group, bool primary, si
     fg__ctx_make(&t->ctx, t->stack->lo, t->stack->size, entry);
     t->fn = fn;
     t->arg = arg;
-    t->name = fg__strdup(name);
+    t->name = name;
     t->group = group;
     t->primary = primary;
     t->id = S->ntasks;
