@@ -105,6 +105,7 @@ struct task {
     uint8_t state;
     bool primary, cancelled, aborted, join_claimed, dropped;
     bool unguarded;                /* its stack has a canary, not a guard page */
+    bool dense;                    /* its stack is dense: fugue's heavier work goes to the spare stack */
     int result;                    /* what a wake hands to the blocked call */
     uint32_t cancel_budget;        /* scheduling points left once cancelled */
     struct timer timer;            /* the blocking call's deadline */

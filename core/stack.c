@@ -207,7 +207,13 @@ bool fg__stack_in_guard(const struct stack *s, const void *addr)
 static struct dense {
     struct stack **free;   /* room for every stack of the class ever made */
     size_t nfree, made, cap;
+    struct stack **slabs;  /* each slab's stacks, in address order */
+    size_t nslabs;
 } dense[DENSE_CLASSES];
+/* Past this many stacks in a class, the free list is put back in address order when all
+ * are free: tasks that ended in random order would hand the next sim's tasks stacks in
+ * random order, a TLB and cache miss each. */
+#define DENSE_REORDER 4096
 
 /* Maps a slab, faulted in with one call (a fault per page costs ~10 us on a VM), with
  * a guard page at its foot, and adds its stacks to the class's free list. */
@@ -223,11 +229,16 @@ static FG_POOLED bool dense_slab(struct dense *d, size_t size)
         d->cap = cap;
     }
     struct stack *st = malloc(n * sizeof *st);
-    char *m = mmap(NULL, DENSE_SLAB, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
-    if (!st || m == MAP_FAILED) {
+    struct stack **sl = realloc(d->slabs, (d->nslabs + 1) * sizeof *sl);
+    if (sl)
+        d->slabs = sl;
+    char *m = st && sl ? mmap(NULL, DENSE_SLAB, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE,
+                              -1, 0) : MAP_FAILED;
+    if (m == MAP_FAILED) {
         free(st);
         return false;
     }
+    d->slabs[d->nslabs++] = st;
     char *g = guard(m) ? m : NULL;
     /* highest first: popped from the end, neighbours in spawn order get neighbouring stacks */
     for (size_t i = n; i-- > 0;) {
@@ -256,7 +267,14 @@ static FG_POOLED void dense_put(struct stack *s)
     int k = 0;
     while ((FG_STACK_DENSE_MIN << k) < s->size)
         k++;
-    dense[k].free[dense[k].nfree++] = s;
+    struct dense *d = &dense[k];
+    d->free[d->nfree++] = s;
+    if (d->nfree == d->made && d->made > DENSE_REORDER) {
+        size_t n = d->made / d->nslabs, i = 0;
+        for (size_t j = d->nslabs; j-- > 0;)
+            for (size_t x = n; x-- > 0;)
+                d->free[i++] = &d->slabs[j][x];
+    }
 }
 
 static const char *dense_at_rest(void)
@@ -284,9 +302,8 @@ static void spare_entry(void)
 void fg__spare_run(void (*fn)(void *arg), void *arg)
 {
     struct task *t = S->active ? S->cur : NULL;
-    const struct stack *s = t ? (t->stack ? t->stack : S->zombie) : NULL;
     const char *here = __builtin_frame_address(0);
-    if (!s || !s->dense || (here >= spare && here < spare + sizeof spare)) {
+    if (!t || !t->dense || (here >= spare && here < spare + sizeof spare)) {
         fn(arg);
         return;
     }

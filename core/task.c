@@ -183,6 +183,7 @@ static int spawn(fg_fn fn, void *arg, const char *name, int group, bool primary,
         return -ENOMEM;
     }
     t->unguarded = !t->stack->guarded;
+    t->dense = t->stack->dense;
     fg__ctx_make(&t->ctx, t->stack->lo, t->stack->size, entry);
     t->fn = fn;
     t->arg = arg;
