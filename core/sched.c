@@ -170,11 +170,10 @@ static void switch_to(struct task *from, struct task *to)
 {
     struct ctx *fc = from ? &from->ctx : &S->main;
     struct ctx *tc = to ? &to->ctx : &S->main;
-    if (from && FG_UNLIKELY(from->unguarded)) {
+    if (from && FG_UNLIKELY(from->canary != NULL) && FG_UNLIKELY(*from->canary != FG__CANARY)) {
         const struct stack *st = from->stack ? from->stack : S->zombie;
-        if (!fg__stack_canary_ok(st))
-            fg__fail(FG_FAIL_OVERFLOW, "stack overflow: task %s ran past the end of its %zu-byte stack (canary)",
-                     from->name, (size_t)st->size);
+        fg__fail(FG_FAIL_OVERFLOW, "stack overflow: task %s ran past the end of its %zu-byte stack (canary)",
+                 from->name, (size_t)st->size);
     }
     S->cur = to;
 #ifdef FG_ASAN
@@ -213,6 +212,8 @@ static inline __attribute__((always_inline)) void resumed(struct task *t)
         S->zombie = NULL;
     }
     t->state = T_RUNNING;
+    if (t->canary)   /* read when it switches away: fetch it while the task runs */
+        __builtin_prefetch(t->canary);
     if (FG_UNLIKELY(++S->steps > S->step_limit))
         over_budget();
     fg__trace_step(t);

@@ -17,7 +17,6 @@
 #define MADV_GUARD_INSTALL 102
 #endif
 
-#define CANARY 0x6675677565f00dull
 #define SLAB 16
 #define POOLS 16
 /* Stacks on top of a pool whose pages stay resident. A stack pushed below them has its
@@ -92,7 +91,7 @@ static FG_POOLED struct stack *carve(char *m, size_t size)
     s->lo = m + page;
     s->size = size;
     if (!s->guarded)
-        memcpy(s->lo, &(uint64_t){CANARY}, 8);
+        memcpy(s->lo, &(uint64_t){FG__CANARY}, 8);
     return s;
 }
 
@@ -164,7 +163,7 @@ FG_POOLED void fg__stack_put(struct stack *s)
         struct stack *cold = p->free[p->nfree - HOT];
         madvise(cold->lo, cold->size, MADV_DONTNEED);
         if (!cold->guarded)
-            memcpy(cold->lo, &(uint64_t){CANARY}, 8);
+            memcpy(cold->lo, &(uint64_t){FG__CANARY}, 8);
     }
     p->free[p->nfree++] = s;
 }
@@ -183,15 +182,6 @@ const char *fg__stacks_at_rest(void)
                 return "a stack pool holds a stack of another size";
     }
     return NULL;
-}
-
-bool fg__stack_canary_ok(const struct stack *s)
-{
-    uint64_t v;
-    if (s->guarded)
-        return true;
-    memcpy(&v, s->lo, 8);
-    return v == CANARY;
 }
 
 bool fg__stack_in_guard(const struct stack *s, const void *addr)
@@ -258,7 +248,7 @@ static FG_POOLED struct stack *dense_get(size_t size)
     if (!d->nfree && !dense_slab(d, FG_STACK_DENSE_MIN << k))
         return NULL;
     struct stack *s = d->free[--d->nfree];
-    memcpy(s->lo, &(uint64_t){CANARY}, 8);
+    memcpy(s->lo, &(uint64_t){FG__CANARY}, 8);
     return s;
 }
 
