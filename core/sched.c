@@ -233,7 +233,7 @@ void fg__schedule(void)
     if (FG_LIKELY(S->rq_len && (S->o.strategy < FG_RANDOM || (S->rq_len == 1 && S->o.strategy == FG_RANDOM))))
         next = take(0);
     else
-        next = pick_roomy();
+        next = FG_UNLIKELY(self->dense) ? pick_roomy() : pick();
     if (next != self)
         switch_to(self, next);
     /* back on self's stack */
@@ -273,7 +273,7 @@ void fg__sched_run(void)
 /* Switches away from a task that has ended (for good) to the next one, or to main. */
 void fg__switch_final(struct task *self)
 {
-    struct task *next = S->live ? pick_roomy() : NULL;
+    struct task *next = !S->live ? NULL : FG_UNLIKELY(self->dense) ? pick_roomy() : pick();
     switch_to(self, next);
     __builtin_unreachable();
 }
