@@ -4,7 +4,10 @@
 
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 #include <ucontext.h>
 
 #include "bench.h"
@@ -91,14 +94,70 @@ static void sleep_random(void *arg)
 {
     fg_sleep((fg_time)(uintptr_t)arg);
 }
+static size_t many_stack;   /* 0: the default; FG_STACK_DENSE_MIN: dense */
 static void spawn_many(void *arg)
 {
     (void)arg;
     uint64_t x = 0x2545f4914f6cdd1dull;
     for (int i = 0; i < MANY; i++) {
         x ^= x << 13, x ^= x >> 7, x ^= x << 17;
-        fg_spawn(sleep_random, (void *)(uintptr_t)(x % FG_SEC), .primary = true);
+        fg_spawn(sleep_random, (void *)(uintptr_t)(x % FG_SEC), .primary = true, .stack_size = many_stack);
     }
+}
+
+/* bach's spawn+yield: each task yields once and ends */
+static void yield_once(void *arg)
+{
+    (void)arg;
+    fg_yield();
+}
+static void spawn_yield(void *arg)
+{
+    (void)arg;
+    for (int i = 0; i < MANY; i++)
+        fg_spawn(yield_once, NULL, .primary = true, .stack_size = many_stack);
+}
+
+static long minflt(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return ru.ru_minflt;
+}
+
+/* 100k sleeping tasks on dense stacks, in a child: a fresh process for the cold
+ * figure and the peak RSS, with the page faults each task cost. */
+static void dense_many(const fg_opts *big)
+{
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid) {
+        waitpid(pid, NULL, 0);
+        return;
+    }
+    fg_result r;
+    many_stack = FG_STACK_DENSE_MIN;
+    long f0 = minflt();
+    double t = now_s();
+    fg_run_bytes(spawn_many, NULL, big, NULL, 0, &r);
+    double cold = (now_s() - t) * 1e9 / MANY;
+    long f1 = minflt();
+    long peak = status_kib("VmHWM:");
+    t = now_s();
+    fg_run_bytes(spawn_many, NULL, big, NULL, 0, &r);
+    double warm = (now_s() - t) * 1e9 / MANY;
+    long f2 = minflt();
+    t = now_s();
+    fg_run_bytes(spawn_yield, NULL, big, NULL, 0, &r);
+    double sy = (now_s() - t) * 1e9 / MANY;
+    printf("spawn_sleep_exit_dense_cold: %.1f ns/task\n", cold);
+    printf("spawn_sleep_exit_dense_warm: %.1f ns/task\n", warm);
+    printf("spawn_sleep_exit_dense_cold_page_faults: %.3f faults/task\n", (double)(f1 - f0) / MANY);
+    printf("spawn_sleep_exit_dense_warm_page_faults: %.3f faults/task\n", (double)(f2 - f1) / MANY);
+    printf("peak_rss_100k_sleeping_tasks_dense: %.1f MiB\n", (double)peak / 1024);
+    printf("spawn_yield_exit_dense_warm: %.1f ns/task\n", sy);
+    fflush(stdout);
+    _exit(0);
 }
 
 static struct timer timers[1000000];
@@ -163,17 +222,27 @@ int main(void)
     fg_result r;
     fg_opts big = {.max_instant_steps = UINT64_MAX / 2, .max_steps = UINT64_MAX / 2, .strategy = FG_FIFO};
 
+    dense_many(&big);
     /* cold start first: nothing pooled yet in this process */
+    long f0 = minflt();
     double t = now_s();
     fg_run_bytes(spawn_many, NULL, &big, NULL, 0, &r);
     double cold = (now_s() - t) * 1e9 / MANY;
+    long f1 = minflt();
     long peak = status_kib("VmHWM:");
     t = now_s();
     fg_run_bytes(spawn_many, NULL, &big, NULL, 0, &r);
     double warm = (now_s() - t) * 1e9 / MANY;
+    long f2 = minflt();
+    t = now_s();
+    fg_run_bytes(spawn_yield, NULL, &big, NULL, 0, &r);
+    double sy = (now_s() - t) * 1e9 / MANY;
     printf("spawn_sleep_exit_cold: %.1f ns/task\n", cold);
     printf("spawn_sleep_exit_warm: %.1f ns/task\n", warm);
+    printf("spawn_sleep_exit_cold_page_faults: %.3f faults/task\n", (double)(f1 - f0) / MANY);
+    printf("spawn_sleep_exit_warm_page_faults: %.3f faults/task\n", (double)(f2 - f1) / MANY);
     printf("peak_rss_100k_sleeping_tasks: %.1f MiB\n", (double)peak / 1024);
+    printf("spawn_yield_exit_warm: %.1f ns/task\n", sy);
     double fault = first_touch_fault_ns();
     printf("baseline_first_touch_page_fault: %.1f ns\n", fault);
     printf("spawn_sleep_exit_cold_in_page_faults: %.2f faults/task\n", cold / fault);

@@ -2,7 +2,11 @@
  * side. Waiting receivers are served as soon as an item is ripe: the first in
  * line, or under POR a choice among them (they are all parked, so nobody else
  * can take part). Senders that contend are ordered by an idle hook, so under
- * POR every sender that is ready in this instant gets its say first. */
+ * POR every sender that is ready in this instant gets its say first.
+ * A channel learns its two ends: while one task has sent and one has received
+ * on it, nobody contends, so their operations complete at once as if declared
+ * with fg_chan_single; a task's first use of a side still waits its turn, and
+ * a second task on either side makes the channel shared, for good. */
 #include "queue.h"
 
 struct fg_chan {
@@ -13,8 +17,9 @@ struct fg_chan {
     struct timer ripe;        /* wakes receivers when the head item ripens */
     bool closed, dead;
     bool one_sender, one_receiver;   /* declared: that side never contends */
+    bool shared;                     /* a second task used an undeclared side: it may contend */
     bool timed;                      /* a latency stage: items may be unripe */
-    struct task *sender, *receiver;  /* the one task on a declared side */
+    struct task *sender, *receiver;  /* the task on each side: declared, or the first to use it */
     void (*drop)(void *data, size_t size, void *ud);
     void *drop_ud;
 };
@@ -69,7 +74,7 @@ static bool settle(fg_chan *c)
             moved = true;
         }
         if (c->senders.head && !fg__queue_full(c->q)) {
-            if (fg__por() && !c->one_sender) {
+            if (fg__por() && !c->one_sender && (c->shared || c->send_hook.queued)) {
                 fg__idle_hook(&c->send_hook);
             } else {
                 struct task *t = c->senders.head;
@@ -152,13 +157,19 @@ int fg_chan_single(fg_chan *c, unsigned flags)
         return fg__sync_err();
     if (flags & ~(FG_CHAN_ONE_SENDER | FG_CHAN_ONE_RECEIVER))
         return fg__misuse("fg_chan_single", -EINVAL, "unknown flags %#x", flags);
+    /* a declared side belongs to the first task that uses it from now on */
+    if ((flags & FG_CHAN_ONE_SENDER) && !c->one_sender)
+        c->sender = NULL;
+    if ((flags & FG_CHAN_ONE_RECEIVER) && !c->one_receiver)
+        c->receiver = NULL;
     c->one_sender |= (flags & FG_CHAN_ONE_SENDER) != 0;
     c->one_receiver |= (flags & FG_CHAN_ONE_RECEIVER) != 0;
     return 0;
 }
 
-/* On a declared side: the first task claims it, any other is refused. */
-static bool solo(struct task **who, struct task *t, const char *call)
+/* The first task on a side claims it; another one is refused on a declared
+ * side and makes an undeclared channel shared. */
+static bool learn(fg_chan *c, struct task **who, bool declared, struct task *t, const char *call)
 {
     if (FG_LIKELY(*who == t))
         return true;
@@ -166,8 +177,21 @@ static bool solo(struct task **who, struct task *t, const char *call)
         *who = t;
         return true;
     }
+    if (!declared) {
+        c->shared = true;
+        return true;
+    }
     fg__misuse(call, -EPERM, "channel declared single, and %s uses that side", (*who)->name);
     return false;
+}
+
+/* A side's operation may complete at once: nobody else can contend in this instant,
+ * or the side has one task (declared, or `t` alone on a channel nobody shares). */
+static inline bool alone(const fg_chan *c, const struct task *who, bool declared, const struct task *t)
+{
+    if (who == t)
+        return declared || !c->shared || fg__por_quiet();
+    return c->shared && !declared && fg__por_quiet();
 }
 
 #define ENTRY(c, call)                                              \
@@ -180,9 +204,11 @@ __attribute__((noinline)) static int send_slow(fg_chan *c, void *data, size_t si
     ENTRY(c, "fg_chan_send")
     if (FG_UNLIKELY(c->closed))
         return fg__misuse("fg_chan_send", -EPIPE, "the channel is closed");
-    if (c->one_sender && !solo(&c->sender, t, "fg_chan_send"))
+    /* a task's first send waits its turn: a task that sends for the first time in this instant may contend */
+    bool known = c->sender == t;
+    if (!learn(c, &c->sender, c->one_sender, t, "fg_chan_send"))
         return -EPERM;
-    if (FG_LIKELY(!c->senders.head && (c->one_sender || fg__por_quiet()) && !t->cancelled)) {
+    if (FG_LIKELY(!c->senders.head && ((known && !c->shared) || c->one_sender || fg__por_quiet()) && !t->cancelled)) {
         if (c->receivers.head && fg__queue_pass(c->q)) {
             /* an empty bare FIFO: straight to a waiting receiver, as a push and a pop would */
             struct task *r = fg__por_pick(&c->receivers);
@@ -214,7 +240,7 @@ int fg_chan_send_(fg_chan *c, void *data, size_t size, fg_time deadline)
 {
     struct task *t = S->cur;
     if (FG_LIKELY(S->active && t && c && !c->dead && !c->closed && !c->senders.head && !t->cancelled &&
-                  (c->one_sender ? c->sender == t : fg__por_quiet()))) {
+                  alone(c, c->sender, c->one_sender, t))) {
         if (c->receivers.head) {
             if (fg__queue_pass(c->q)) {
                 /* an empty bare FIFO: straight to a waiting receiver, as a push and a pop would */
@@ -235,7 +261,7 @@ int fg_chan_try_send(fg_chan *c, void *data, size_t size)
     ENTRY(c, "fg_chan_try_send")
     if (c->closed)
         return fg__misuse("fg_chan_try_send", -EPIPE, "the channel is closed");
-    if (c->one_sender && !solo(&c->sender, t, "fg_chan_try_send"))
+    if (!learn(c, &c->sender, c->one_sender, t, "fg_chan_try_send"))
         return -EPERM;
     if (c->senders.head)
         return -EAGAIN;
@@ -260,9 +286,11 @@ __attribute__((noinline)) static int recv_slow(fg_chan *c, void **data, size_t *
 {
     ENTRY(c, "fg_chan_recv")
     fg_item it;
-    if (c->one_receiver && !solo(&c->receiver, t, "fg_chan_recv"))
+    bool known = c->receiver == t;
+    if (!learn(c, &c->receiver, c->one_receiver, t, "fg_chan_recv"))
         return -EPERM;
-    if (FG_LIKELY(!c->receivers.head && (c->one_receiver || fg__por_quiet()) && !t->cancelled)) {
+    if (FG_LIKELY(!c->receivers.head && ((known && !c->shared) || c->one_receiver || fg__por_quiet()) &&
+                  !t->cancelled)) {
         void *d;
         size_t n;
         if (fg__queue_take(c->q, &d, &n) == 0) {
@@ -295,7 +323,7 @@ int fg_chan_recv_(fg_chan *c, void **data, size_t *size, fg_time deadline)
 {
     struct task *t = S->cur;
     if (FG_LIKELY(S->active && t && c && !c->dead && !c->receivers.head && !t->cancelled &&
-                  (c->one_receiver ? c->receiver == t : fg__por_quiet()))) {
+                  alone(c, c->receiver, c->one_receiver, t))) {
         fg_item it;
         if (fg__queue_take(c->q, &it.data, &it.size) == 0) {
             if (c->senders.head)
@@ -317,7 +345,7 @@ int fg_chan_recv_(fg_chan *c, void **data, size_t *size, fg_time deadline)
 int fg_chan_try_recv(fg_chan *c, void **data, size_t *size)
 {
     ENTRY(c, "fg_chan_try_recv")
-    if (c->one_receiver && !solo(&c->receiver, t, "fg_chan_try_recv"))
+    if (!learn(c, &c->receiver, c->one_receiver, t, "fg_chan_try_recv"))
         return -EPERM;
     fg_item it;
     if (c->receivers.head || fg__queue_pop(c->q, &it) < 0)

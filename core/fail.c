@@ -88,15 +88,27 @@ static void conclude(fg_outcome kind)
     }
 }
 
+struct failing { fg_outcome kind; const char *fmt; va_list *ap; };
+
+static void fail_v(void *arg);
+
 void fg__fail(fg_outcome kind, const char *fmt, ...)
 {
     if (S->failed)  /* failing while failing (say, in on_failure): no second report */
         abort();
-    char msg[1024];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    fg__spare_run(fail_v, &(struct failing){kind, fmt, &ap});
     va_end(ap);
+    abort();
+}
+
+static void fail_v(void *arg)
+{
+    const struct failing *f = arg;
+    fg_outcome kind = f->kind;
+    char msg[1024];
+    vsnprintf(msg, sizeof msg, f->fmt, *f->ap);
     report(msg);
     conclude(kind);
     if (S->o.return_on_failure && kind != FG_FAIL_OVERFLOW && kind != FG_FAIL_CRASH && S->cur)
@@ -105,18 +117,27 @@ void fg__fail(fg_outcome kind, const char *fmt, ...)
     abort();
 }
 
-void fg_fail_(const char *file, int line, const char *fmt, ...)
+struct user_fail { const char *file; int line; const char *fmt; va_list *ap; };
+
+static void user_fail_v(void *arg)
 {
+    const struct user_fail *u = arg;
     char msg[768];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
+    vsnprintf(msg, sizeof msg, u->fmt, *u->ap);
     if (!S->active || !S->cur) {
-        fprintf(stderr, "fugue: %s (%s:%d)\n", msg, file, line);
+        fprintf(stderr, "fugue: %s (%s:%d)\n", msg, u->file, u->line);
         abort();
     }
-    fg__fail(FG_FAIL_ASSERT, "%s (%s:%d)", msg, file, line);
+    fg__fail(FG_FAIL_ASSERT, "%s (%s:%d)", msg, u->file, u->line);
+}
+
+void fg_fail_(const char *file, int line, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fg__spare_run(user_fail_v, &(struct user_fail){file, line, fmt, &ap});
+    va_end(ap);
+    abort();
 }
 
 /* ---- signals ---- */
@@ -145,7 +166,7 @@ static void on_signal(int sig, siginfo_t *si, void *uc)
     if ((sig == SIGSEGV || sig == SIGBUS) && t && t->stack && fg__stack_in_guard(t->stack, si->si_addr)) {
         char msg[256];
         snprintf(msg, sizeof msg, "stack overflow: task %s ran past the end of its %zu-byte stack "
-                 "(give it .stack_size)", t->name, t->stack->size);
+                 "(give it .stack_size)", t->name, (size_t)t->stack->size);
         report(msg);
         conclude(FG_FAIL_OVERFLOW);
         reported = true;

@@ -44,14 +44,19 @@ void fg__ctx_switch(struct ctx *from, struct ctx *to);
 
 struct stack {
     char *lo;            /* lowest usable byte; the guard page (if any) is just below */
-    size_t size;
+    char *guard;         /* the guard page below it, or below its slab; NULL if none */
+    uint32_t size;       /* at most FG_STACK_MAX */
     bool guarded;        /* false past the kernel's mapping budget: a canary checks instead */
+    bool dense;          /* packed with others in a slab (FG_STACK_DENSE_MAX): a canary checks */
 };
 struct stack *fg__stack_get(size_t size);
 void fg__stack_put(struct stack *s);
-bool fg__stack_canary_ok(const struct stack *s);
+#define FG__CANARY 0x6675677565f00dull   /* at the low end of a stack without a guard page */
 /* True when `addr` lies in the guard page of `s`. */
 bool fg__stack_in_guard(const struct stack *s, const void *addr);
+/* Runs fn(arg) on a spare stack when the running task's stack is dense (reports and
+ * messages need more than a dense stack may have), else right here. */
+void fg__spare_run(void (*fn)(void *arg), void *arg);
 
 /* ---- timers (timer.c): hierarchical wheel, ties fire in insertion order ---- */
 
@@ -93,13 +98,12 @@ struct waitq { struct task *head, *tail; };
 struct task {
     struct ctx ctx;
     struct stack *stack;
-    fg_fn fn;
-    void *arg;
+    const uint64_t *canary;        /* its stack's canary, checked at each switch; NULL: a guard page */
     const char *name;
     int id, group;
     uint8_t state;
     bool primary, cancelled, aborted, join_claimed, dropped;
-    bool unguarded;                /* its stack has a canary, not a guard page */
+    bool dense;                    /* its stack is dense: fugue's heavier work goes to the spare stack */
     int result;                    /* what a wake hands to the blocked call */
     uint32_t cancel_budget;        /* scheduling points left once cancelled */
     struct timer timer;            /* the blocking call's deadline */

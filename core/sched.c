@@ -70,8 +70,9 @@ static bool run_idle(void)
     return woke || S->rq_len;
 }
 
-static void over_time(void)
+static void over_time(void *arg)
 {
+    (void)arg;
     char budget[32], now[32];
     fg__fmt_time(budget, sizeof budget, S->o.max_time);
     fg__fmt_time(now, sizeof now, S->wheel.now);
@@ -80,8 +81,9 @@ static void over_time(void)
 }
 
 /* The report's head names the blocked primary tasks: those are what the sim waited for. */
-static void deadlock(void)
+static void deadlock(void *arg)
 {
+    (void)arg;
     char who[512];
     size_t n = 0;
     int shown = 0;
@@ -121,13 +123,27 @@ static struct task *pick(void)
             if (S->wheel.now != before)
                 fg__instant();
             if (FG_UNLIKELY(S->o.max_time && S->wheel.now > S->o.max_time))
-                over_time();
+                fg__spare_run(over_time, NULL);
             continue;
         }
         if (S->live_primary > 0)
-            deadlock();
+            fg__spare_run(deadlock, NULL);   /* a report needs more room than a dense stack has */
         return NULL;  /* the sim is over */
     }
+}
+
+static void pick_into(void *out)
+{
+    *(struct task **)out = pick();
+}
+
+/* pick() on the spare stack when the running task's is dense: the idle hooks, timers
+ * and reports it may run need more room than a dense stack has. */
+static struct task *pick_roomy(void)
+{
+    struct task *t;
+    fg__spare_run(pick_into, &t);
+    return t;
 }
 
 #ifdef FG_ASAN
@@ -154,11 +170,10 @@ static void switch_to(struct task *from, struct task *to)
 {
     struct ctx *fc = from ? &from->ctx : &S->main;
     struct ctx *tc = to ? &to->ctx : &S->main;
-    if (from && FG_UNLIKELY(from->unguarded)) {
+    if (from && FG_UNLIKELY(from->canary != NULL) && FG_UNLIKELY(*from->canary != FG__CANARY)) {
         const struct stack *st = from->stack ? from->stack : S->zombie;
-        if (!fg__stack_canary_ok(st))
-            fg__fail(FG_FAIL_OVERFLOW, "stack overflow: task %s ran past the end of its %zu-byte stack (canary)",
-                     from->name, st->size);
+        fg__fail(FG_FAIL_OVERFLOW, "stack overflow: task %s ran past the end of its %zu-byte stack (canary)",
+                 from->name, (size_t)st->size);
     }
     S->cur = to;
 #ifdef FG_ASAN
@@ -197,6 +212,8 @@ static inline __attribute__((always_inline)) void resumed(struct task *t)
         S->zombie = NULL;
     }
     t->state = T_RUNNING;
+    if (t->canary)   /* read when it switches away: fetch it while the task runs */
+        __builtin_prefetch(t->canary);
     if (FG_UNLIKELY(++S->steps > S->step_limit))
         over_budget();
     fg__trace_step(t);
@@ -216,7 +233,7 @@ void fg__schedule(void)
     if (FG_LIKELY(S->rq_len && (S->o.strategy < FG_RANDOM || (S->rq_len == 1 && S->o.strategy == FG_RANDOM))))
         next = take(0);
     else
-        next = pick();
+        next = FG_UNLIKELY(self->dense) ? pick_roomy() : pick();
     if (next != self)
         switch_to(self, next);
     /* back on self's stack */
@@ -256,7 +273,7 @@ void fg__sched_run(void)
 /* Switches away from a task that has ended (for good) to the next one, or to main. */
 void fg__switch_final(struct task *self)
 {
-    struct task *next = S->live ? pick() : NULL;
+    struct task *next = !S->live ? NULL : FG_UNLIKELY(self->dense) ? pick_roomy() : pick();
     switch_to(self, next);
     __builtin_unreachable();
 }

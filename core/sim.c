@@ -93,19 +93,28 @@ char *fg__strdup(const char *s)
     return p ? memcpy(p, s, n) : (char *)"?";
 }
 
+struct fmt { const char *fmt; va_list *ap; char *out; };
+
+static void fmt_v(void *arg)
+{
+    struct fmt *f = arg;
+    va_list ap;
+    va_copy(ap, *f->ap);
+    int n = vsnprintf(NULL, 0, f->fmt, ap);
+    va_end(ap);
+    f->out = n >= 0 ? fg_alloc((size_t)n + 1) : NULL;
+    if (f->out)
+        vsnprintf(f->out, (size_t)n + 1, f->fmt, *f->ap);
+}
+
 char *fg_fmt(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
+    struct fmt f = {fmt, &ap, NULL};
+    fg__spare_run(fmt_v, &f);   /* printf needs more room than a dense stack has */
     va_end(ap);
-    char *p = n >= 0 ? fg_alloc((size_t)n + 1) : NULL;
-    if (!p)
-        return NULL;
-    va_start(ap, fmt);
-    vsnprintf(p, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    return p;
+    return f.out;
 }
 
 /* ---- groups: hosts, numbered by first use ---- */

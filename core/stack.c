@@ -1,7 +1,9 @@
 /* Task stacks: mmap'd in slabs with a guard page below each, and pooled across
  * sims, since a fuzzer runs millions of sims and a page fault or syscall per
  * task would dominate them. Free stacks are kept in arrays, not lists threaded
- * through the stacks, so taking one doesn't wait on a cache miss. */
+ * through the stacks, so taking one doesn't wait on a cache miss. Small stacks
+ * (FG_STACK_DENSE_MAX) are dense: packed in 1 MiB slabs with one guard page
+ * each, checked by a canary, so 100,000 tasks fit in 100 MiB. */
 #include "internal.h"
 
 #include <stdlib.h>
@@ -23,7 +25,6 @@
 #define MADV_GUARD_INSTALL 102
 #endif
 
-#define CANARY 0x6675677565f00dull
 #define SLAB 16
 #define POOLS 16
 /* Stacks on top of a pool whose pages stay resident. A stack pushed below them has its
@@ -93,17 +94,27 @@ static FG_POOLED struct stack *carve(char *m, size_t size)
     if (!s)
         return NULL;
     s->guarded = guard(m);
+    s->dense = false;
+    s->guard = s->guarded ? m : NULL;
     s->lo = m + page;
     s->size = size;
     if (!s->guarded)
-        memcpy(s->lo, &(uint64_t){CANARY}, 8);
+        memcpy(s->lo, &(uint64_t){FG__CANARY}, 8);
     return s;
 }
+
+static __attribute__((unused)) struct stack *dense_get(size_t size);
+static void dense_put(struct stack *s);
+static const char *dense_at_rest(void);
 
 FG_POOLED struct stack *fg__stack_get(size_t size)
 {
     if (!page)
         init();
+#ifndef FG_ASAN
+    if (size <= FG_STACK_DENSE_MAX)
+        return dense_get(size);
+#endif
     /* below this even fugue's own calls could hit the guard page */
     if (size < 16384)
         size = 16384;
@@ -137,6 +148,10 @@ FG_POOLED struct stack *fg__stack_get(size_t size)
 
 FG_POOLED void fg__stack_put(struct stack *s)
 {
+    if (s->dense) {
+        dense_put(s);
+        return;
+    }
     struct pool *p = pool_for(s->size);
     if (p && p->nfree == p->cap) {
         size_t cap = p->cap ? p->cap * 2 : 64;
@@ -156,13 +171,16 @@ FG_POOLED void fg__stack_put(struct stack *s)
         struct stack *cold = p->free[p->nfree - HOT];
         madvise(cold->lo, cold->size, MADV_DONTNEED);
         if (!cold->guarded)
-            memcpy(cold->lo, &(uint64_t){CANARY}, 8);
+            memcpy(cold->lo, &(uint64_t){FG__CANARY}, 8);
     }
     p->free[p->nfree++] = s;
 }
 
 const char *fg__stacks_at_rest(void)
 {
+    const char *why = dense_at_rest();
+    if (why)
+        return why;
     for (int i = 0; i < npools; i++) {
         const struct pool *p = &pools[i];
         if (p->nfree > p->cap)
@@ -174,17 +192,122 @@ const char *fg__stacks_at_rest(void)
     return NULL;
 }
 
-bool fg__stack_canary_ok(const struct stack *s)
-{
-    uint64_t v;
-    if (s->guarded)
-        return true;
-    memcpy(&v, s->lo, 8);
-    return v == CANARY;
-}
-
 bool fg__stack_in_guard(const struct stack *s, const void *addr)
 {
     const char *a = addr;
-    return s->guarded && a >= s->lo - page && a < s->lo;
+    return s->guard && a >= s->guard && a < s->guard + page && a < s->lo;
+}
+
+/* ---- dense stacks: classes of 1, 2, 4, 8 KiB, packed in populated slabs ---- */
+
+#define DENSE_SLAB ((size_t)1 << 20)
+#define DENSE_CLASSES 4
+static struct dense {
+    struct stack **free;   /* room for every stack of the class ever made */
+    size_t nfree, made, cap;
+    struct stack **slabs;  /* each slab's stacks, in address order */
+    size_t nslabs;
+} dense[DENSE_CLASSES];
+/* Past this many stacks in a class, the free list is put back in address order when all
+ * are free: tasks that ended in random order would hand the next sim's tasks stacks in
+ * random order, a TLB and cache miss each. */
+#define DENSE_REORDER 4096
+
+/* Maps a slab, faulted in with one call (a fault per page costs ~10 us on a VM), with
+ * a guard page at its foot, and adds its stacks to the class's free list. */
+static FG_POOLED bool dense_slab(struct dense *d, size_t size)
+{
+    size_t n = (DENSE_SLAB - page) / size;
+    if (d->made + n > d->cap) {
+        size_t cap = d->cap ? d->cap * 2 : n;
+        struct stack **v = realloc(d->free, cap * sizeof *v);
+        if (!v)
+            return false;
+        d->free = v;
+        d->cap = cap;
+    }
+    struct stack *st = malloc(n * sizeof *st);
+    struct stack **sl = realloc(d->slabs, (d->nslabs + 1) * sizeof *sl);
+    if (sl)
+        d->slabs = sl;
+    char *m = st && sl ? mmap(NULL, DENSE_SLAB, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE,
+                              -1, 0) : MAP_FAILED;
+    if (m == MAP_FAILED) {
+        free(st);
+        return false;
+    }
+    d->slabs[d->nslabs++] = st;
+    char *g = guard(m) ? m : NULL;
+    /* highest first: popped from the end, neighbours in spawn order get neighbouring stacks */
+    for (size_t i = n; i-- > 0;) {
+        st[i] = (struct stack){.lo = m + page + i * size, .size = size, .dense = true, .guard = g};
+        d->free[d->nfree++] = &st[i];
+    }
+    d->made += n;
+    return true;
+}
+
+static FG_POOLED struct stack *dense_get(size_t size)
+{
+    int k = 0;
+    while (k < DENSE_CLASSES - 1 && (FG_STACK_DENSE_MIN << k) < size)
+        k++;
+    struct dense *d = &dense[k];
+    if (!d->nfree && !dense_slab(d, FG_STACK_DENSE_MIN << k))
+        return NULL;
+    struct stack *s = d->free[--d->nfree];
+    memcpy(s->lo, &(uint64_t){FG__CANARY}, 8);
+    return s;
+}
+
+static FG_POOLED void dense_put(struct stack *s)
+{
+    int k = 0;
+    while ((FG_STACK_DENSE_MIN << k) < s->size)
+        k++;
+    struct dense *d = &dense[k];
+    d->free[d->nfree++] = s;
+    if (d->nfree == d->made && d->made > DENSE_REORDER) {
+        size_t n = d->made / d->nslabs, i = 0;
+        for (size_t j = d->nslabs; j-- > 0;)
+            for (size_t x = n; x-- > 0;)
+                d->free[i++] = &d->slabs[j][x];
+    }
+}
+
+static const char *dense_at_rest(void)
+{
+    for (int k = 0; k < DENSE_CLASSES; k++)
+        if (dense[k].nfree > dense[k].made)
+            return "a dense stack pool counts more stacks than were made";
+    return NULL;
+}
+
+/* ---- the spare stack: where fugue's reports go when a task's stack is dense ---- */
+
+static char spare[64 * 1024] __attribute__((aligned(64)));
+static struct ctx spare_ctx, spare_back;
+static void (*spare_fn)(void *);
+static void *spare_arg;
+
+static void spare_entry(void)
+{
+    spare_fn(spare_arg);
+    fg__ctx_switch(&spare_ctx, &spare_back);
+    __builtin_unreachable();
+}
+
+void fg__spare_run(void (*fn)(void *arg), void *arg)
+{
+    struct task *t = S->active ? S->cur : NULL;
+    const char *here = __builtin_frame_address(0);
+    if (!t || !t->dense || (here >= spare && here < spare + sizeof spare)) {
+        fn(arg);
+        return;
+    }
+    /* made afresh each time: a report that ends the sim never comes back to finish */
+    spare_fn = fn;
+    spare_arg = arg;
+    fg__ctx_make(&spare_ctx, spare, sizeof spare, spare_entry);
+    fg__ctx_switch(&spare_back, &spare_ctx);
 }

@@ -54,22 +54,30 @@ void fg__tasks_release(void)
     S->ntasks = 0;
 }
 
-int fg__misuse(const char *call, int err, const char *fmt, ...)
+struct misuse { const char *call, *fmt; va_list *ap; };
+
+static void misuse_v(void *arg)
 {
+    const struct misuse *u = arg;
     /* one write per message: stderr is unbuffered, and a hostile target makes thousands a run */
     char line[512];
-    int n = S->active && S->cur ? snprintf(line, sizeof line, "fugue: task %s: %s: ", S->cur->name, call)
-                                : snprintf(line, sizeof line, "fugue: %s: ", call);
+    int n = S->active && S->cur ? snprintf(line, sizeof line, "fugue: task %s: %s: ", S->cur->name, u->call)
+                                : snprintf(line, sizeof line, "fugue: %s: ", u->call);
     if (n < 0 || (size_t)n >= sizeof line - 1)
         n = (int)sizeof line - 2;
-    va_list ap;
-    va_start(ap, fmt);
-    int m = vsnprintf(line + n, sizeof line - 1 - (size_t)n, fmt, ap);
-    va_end(ap);
+    int m = vsnprintf(line + n, sizeof line - 1 - (size_t)n, u->fmt, *u->ap);
     if (m > 0)
         n = (size_t)m >= sizeof line - 1 - (size_t)n ? (int)sizeof line - 2 : n + m;
     line[n] = '\n';
     fwrite(line, 1, (size_t)n + 1, stderr);
+}
+
+int fg__misuse(const char *call, int err, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fg__spare_run(misuse_v, &(struct misuse){call, fmt, &ap});
+    va_end(ap);
     return err;
 }
 
@@ -82,6 +90,14 @@ struct task *fg__current(const char *call)
     return S->cur;
 }
 
+/* What a task runs, kept at the top of its stack rather than in its struct. */
+struct start { fg_fn fn; void *arg; };
+
+static struct start *start_of(const struct stack *s)
+{
+    return (struct start *)(void *)(s->lo + s->size) - 1;
+}
+
 static void entry(void)
 {
 #ifdef FG_ASAN
@@ -89,7 +105,8 @@ static void entry(void)
 #endif
     struct task *t = S->cur;
     fg__resumed(t);
-    t->fn(t->arg);
+    struct start st = *start_of(t->stack);
+    st.fn(st.arg);
     fg__task_exit();
 }
 
@@ -105,6 +122,7 @@ static void end_task(struct task *t)
         ;
     S->waker = NULL;
     S->zombie = t->stack;  /* still under our feet: freed after the switch */
+    __builtin_prefetch(t->stack);   /* its descriptor, read then: often a cache miss with many tasks */
     t->stack = NULL;
     if (S->live_primary == 0 && !S->ending)
         fg__cancel_all();
@@ -126,6 +144,8 @@ void fg__cancel_point(struct task *t)
     fg__switch_final(t);
 }
 
+static int spawn(fg_fn fn, void *arg, const char *name, int group, bool primary, size_t stack_size);
+
 int fg_spawn_(fg_fn fn, void *arg, const char *fname, fg_spawn_opts o)
 {
     struct task *self = fg__current("fg_spawn");
@@ -137,8 +157,9 @@ int fg_spawn_(fg_fn fn, void *arg, const char *fname, fg_spawn_opts o)
         return fg__misuse("fg_spawn", -EINVAL, "a stack of %zu bytes is more than FG_STACK_MAX", o.stack_size);
     if (S->ending)
         return -ECANCELED;
-    return fg__spawn(fn, arg, o.name ? o.name : fname, o.group ? fg__group(o.group) : self->group,
-                     o.primary, o.stack_size);
+    /* the function's name is a literal: only a caller's name needs a copy */
+    return spawn(fn, arg, o.name ? fg__strdup(o.name) : fname, o.group ? fg__group(o.group) : self->group,
+                 o.primary, o.stack_size);
 }
 
 /* Spawns without the API's checks; the root task is made this way. */
@@ -155,6 +176,12 @@ static FG_POOLED int tasks_grow(void)
 
 int fg__spawn(fg_fn fn, void *arg, const char *name, int group, bool primary, size_t stack_size)
 {
+    return spawn(fn, arg, fg__strdup(name), group, primary, stack_size);
+}
+
+/* `name` is kept as it is: sim memory or a literal. */
+static int spawn(fg_fn fn, void *arg, const char *name, int group, bool primary, size_t stack_size)
+{
     if (S->ntasks == S->tasks_cap && tasks_grow() < 0)
         return -ENOMEM;
     struct task *t = fg__task_get();
@@ -165,11 +192,11 @@ int fg__spawn(fg_fn fn, void *arg, const char *name, int group, bool primary, si
         task_put(t);
         return -ENOMEM;
     }
-    t->unguarded = !t->stack->guarded;
-    fg__ctx_make(&t->ctx, t->stack->lo, t->stack->size, entry);
-    t->fn = fn;
-    t->arg = arg;
-    t->name = fg__strdup(name);
+    t->canary = t->stack->guarded ? NULL : (const uint64_t *)(void *)t->stack->lo;
+    t->dense = t->stack->dense;
+    *start_of(t->stack) = (struct start){fn, arg};
+    fg__ctx_make(&t->ctx, t->stack->lo, t->stack->size - sizeof(struct start), entry);
+    t->name = name;
     t->group = group;
     t->primary = primary;
     t->id = S->ntasks;

@@ -3,7 +3,13 @@
 
 #include <criterion/criterion.h>
 #include <criterion/redirect.h>
+#include <signal.h>
+#include <stdint.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "leakcheck.h"
 
 static fg_opts quiet = {.return_on_failure = true, .quiet = true};
 
@@ -231,4 +237,126 @@ Test(task, names_are_copied)
     fg_result r;
     fg_run_bytes(root_info, NULL, &quiet, NULL, 0, &r);
     cr_assert_eq(r.outcome, FG_PASS);
+}
+
+/* ---- dense stacks ---- */
+
+#define DENSE_TASKS 10000
+static int dense_done;
+static uintptr_t dense_lo, dense_hi;
+static void dense_sleeper(void *arg)
+{
+    char here;
+    uintptr_t a = (uintptr_t)&here;
+    dense_lo = a < dense_lo ? a : dense_lo;
+    dense_hi = a > dense_hi ? a : dense_hi;
+    /* no Criterion assertion here: it needs more stack than the task has */
+    if (fg_sleep((fg_time)(uintptr_t)arg * FG_US) == 0)
+        dense_done++;
+}
+static void many_dense(void *arg)
+{
+    (void)arg;
+    for (int i = 0; i < DENSE_TASKS; i++)
+        fg_spawn(dense_sleeper, (void *)(uintptr_t)(i * 7919 % 1000), .stack_size = FG_STACK_DENSE_MIN,
+                 .primary = true);
+}
+
+/* 10,000 sleepers on 1 KiB stacks all run to the end, their stacks packed
+ * (guarded stacks of 16 KiB would span 200 MiB or more). */
+Test(task, many_dense_sleepers_run)
+{
+    fg_opts o = {.max_steps = 1000000};
+    fg_result r;
+    dense_done = 0;
+    dense_lo = UINTPTR_MAX;
+    dense_hi = 0;
+    cr_assert_eq(fg_run_bytes(many_dense, NULL, &o, NULL, 0, &r), 0);
+    cr_assert_eq(r.outcome, FG_PASS, "%s", r.report);
+    cr_assert_eq(dense_done, DENSE_TASKS);
+    if (!UNDER_ASAN)   /* ASan builds give small stacks a guard page each, as before */
+        cr_assert_lt(dense_hi - dense_lo, (uintptr_t)DENSE_TASKS * 8192, "stacks spread over %zu bytes",
+                     (size_t)(dense_hi - dense_lo));
+}
+
+/* On a dense stack fugue's own heavier work moves to a spare stack: fg_fmt, a misuse
+ * message, and a deadlock report all work from a task with 1 KiB. */
+static int dense_misuse;
+static const char *dense_fmt;
+static void dense_stuck(void *arg)
+{
+    (void)arg;
+    dense_fmt = fg_fmt("%s-%d-%08.3f", "dense", 42, 1.5);
+    dense_misuse = fg_join(-5, FG_FOREVER);
+    fg_sleep_until(FG_FOREVER);
+}
+static void dense_deadlock(void *arg)
+{
+    (void)arg;
+    fg_spawn(dense_stuck, NULL, .name = "tiny", .stack_size = 1, .primary = true);
+}
+
+Test(task, dense_stacks_report_from_a_spare_stack)
+{
+    cr_redirect_stderr();
+    fg_result r;
+    cr_assert_eq(fg_run_bytes(dense_deadlock, NULL, &quiet, NULL, 0, &r), 0);
+    cr_assert_eq(r.outcome, FG_FAIL_DEADLOCK, "%s", r.report);
+    cr_assert(strstr(r.report, "tiny in fg_sleep"), "%s", r.report);
+    cr_assert_eq(dense_misuse, -EINVAL);
+    cr_assert_str_eq(dense_fmt, "dense-42-0001.500");
+    fflush(stderr);
+    cr_assert_stderr_eq_str("fugue: task tiny: fg_join: no task -5 in this sim\n");
+}
+
+/* A dense stack has no guard page of its own: running past its end is caught by
+ * its canary at the next switch, with a report that says so. */
+static int overflow_depth(int n)
+{
+    volatile char pad[200];
+    memset((char *)pad, n, sizeof pad);
+    if (n > 0)
+        return overflow_depth(n - 1) + pad[0];
+    fg_yield();   /* the switch checks the canary */
+    return pad[1];
+}
+static void dense_overflower(void *arg)
+{
+    (void)arg;
+    overflow_depth(4);   /* ~1.2 KiB of frames on a 1 KiB stack: into the neighbour, short of the guard */
+}
+static void dense_overflow_root(void *arg)
+{
+    (void)arg;
+    /* a neighbour below, so the overflow runs into a stack and not the slab's guard page */
+    fg_spawn(dense_sleeper, (void *)(uintptr_t)1000, .stack_size = FG_STACK_DENSE_MIN);
+    fg_spawn(dense_overflower, NULL, .name = "deep", .stack_size = FG_STACK_DENSE_MIN, .primary = true);
+}
+
+Test(task, dense_stack_overflow_caught_by_its_canary)
+{
+    if (UNDER_ASAN)
+        cr_skip_test("ASan builds give small stacks a guard page each");
+    char path[] = "/tmp/fugue-dense-XXXXXX";
+    int fd = mkstemp(path);
+    cr_assert_geq(fd, 0);
+    unlink(path);
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        dup2(fd, 2);
+        signal(SIGABRT, SIG_DFL);
+        fg_result r;
+        fg_run_bytes(dense_overflow_root, NULL, NULL, NULL, 0, &r);
+        _exit(0);
+    }
+    int st;
+    waitpid(pid, &st, 0);
+    char out[4096];
+    ssize_t n = pread(fd, out, sizeof out - 1, 0);
+    out[n > 0 ? n : 0] = 0;
+    close(fd);
+    cr_assert(WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT, "status %d\n%s", st, out);
+    cr_assert(strstr(out, "fugue: stack overflow: task deep ran past the end of its 1024-byte stack (canary)"),
+              "%s", out);
 }
