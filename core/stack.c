@@ -111,7 +111,7 @@ FG_POOLED struct stack *fg__stack_get(size_t size)
 {
     if (!page)
         init();
-#ifndef FG_ASAN
+#if !defined(FG_ASAN) && !defined(__EMSCRIPTEN__)   /* wasm: a fiber's asyncify buffer wants room */
     if (size <= FG_STACK_DENSE_MAX)
         return dense_get(size);
 #endif
