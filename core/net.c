@@ -279,21 +279,29 @@ static int set_cut(const char *call, const char *a, const char *b, bool cut)
     bool changed = false;
     int ga = a ? fg__group(a) : -1, gb = b ? fg__group(b) : -1;
     if (!a) {   /* heal everything */
-        for (int i = 0; i < NET->nhosts; i++)
-            changed |= NET->hosts[i].isolated, NET->hosts[i].isolated = false;
-        for (int i = 0; i < NET->npairs; i++)
-            changed |= NET->pairs[i].cut, NET->pairs[i].cut = false;
+        for (int i = 0; i < NET->nhosts; i++) {
+            changed |= NET->hosts[i].isolated;
+            NET->hosts[i].isolated = false;
+        }
+        for (int i = 0; i < NET->npairs; i++) {
+            changed |= NET->pairs[i].cut;
+            NET->pairs[i].cut = false;
+        }
     } else if (!b) {
         changed = fg__net_host(ga)->isolated != cut;
         fg__net_host(ga)->isolated = cut;
         if (!cut)
             for (int i = 0; i < NET->npairs; i++)
-                if (NET->pairs[i].a == ga || NET->pairs[i].b == ga)
-                    changed |= NET->pairs[i].cut, NET->pairs[i].cut = false;
+                if (NET->pairs[i].a == ga || NET->pairs[i].b == ga) {
+                    changed |= NET->pairs[i].cut;
+                    NET->pairs[i].cut = false;
+                }
     } else if (!cut) {
         for (int i = 0; i < NET->npairs; i++)
-            if ((NET->pairs[i].a == ga && NET->pairs[i].b == gb) || (NET->pairs[i].a == gb && NET->pairs[i].b == ga))
-                changed |= NET->pairs[i].cut, NET->pairs[i].cut = false;
+            if ((NET->pairs[i].a == ga && NET->pairs[i].b == gb) || (NET->pairs[i].a == gb && NET->pairs[i].b == ga)) {
+                changed |= NET->pairs[i].cut;
+                NET->pairs[i].cut = false;
+            }
     } else {
         if (!pair_of(ga, gb) || !pair_of(gb, ga))
             return -ENOMEM;
