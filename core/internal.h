@@ -262,6 +262,8 @@ void fg__hosts_end(void);
 /* sim.c */
 int fg__group(const char *name);
 char *fg__strdup(const char *s);
+/* keep.c: n bytes (16-aligned) for the life of the process, never freed, outside malloc's heap */
+void *fg__keep(size_t n);
 /* Runs fn(ud) when the sim ends (after its tasks), newest first: modules free their state there. */
 int fg__at_end(void (*fn)(void *ud), void *ud);
 void fg__end_hooks(void);

@@ -22,7 +22,7 @@ static FG_POOLED struct sock *sock_slot(void)
         NET->socks_cap = cap;
     }
     struct sock **slot = &NET->socks[NET->nsocks];
-    if (!*slot && !(*slot = malloc(sizeof **slot)))
+    if (!*slot && !(*slot = fg__keep(sizeof **slot)))   /* slots are kept: outside malloc's heap */
         return NULL;
     (*slot)->id = NET->nsocks++;
     (*slot)->open = false;

@@ -87,10 +87,18 @@ static FG_POOLED bool guard(char *g)
     return true;
 }
 
-/* Carves a stack out of [m, m + page + size): guard page, then the stack. */
+/* structs of stacks unmapped (rare: more sizes than pools), linked through lo, for the next */
+static struct stack *dead;
+
+/* Carves a stack out of [m, m + page + size): guard page, then the stack. Its struct is
+ * kept memory (keep.c), as the stack is kept mapped. */
 static FG_POOLED struct stack *carve(char *m, size_t size)
 {
-    struct stack *s = malloc(sizeof *s);
+    struct stack *s = dead;
+    if (s)
+        dead = (struct stack *)(void *)s->lo;
+    else
+        s = fg__keep(sizeof *s);
     if (!s)
         return NULL;
     s->guarded = guard(m);
@@ -164,7 +172,8 @@ FG_POOLED void fg__stack_put(struct stack *s)
     if (!p || p->nfree == p->cap) {  /* more distinct sizes than pools, or no memory: don't hoard */
         guards -= s->guarded && guard_mode == 2;
         munmap(s->lo - page, page + s->size);
-        free(s);
+        s->lo = (char *)dead;
+        dead = s;
         return;
     }
     if (p->nfree >= HOT) {
@@ -226,14 +235,15 @@ static FG_POOLED bool dense_slab(struct dense *d, size_t size)
         d->free = v;
         d->cap = cap;
     }
-    struct stack *st = malloc(n * sizeof *st);
     struct stack **sl = realloc(d->slabs, (d->nslabs + 1) * sizeof *sl);
     if (sl)
         d->slabs = sl;
-    char *m = st && sl ? mmap(NULL, DENSE_SLAB, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE,
-                              -1, 0) : MAP_FAILED;
-    if (m == MAP_FAILED) {
-        free(st);
+    char *m = sl ? mmap(NULL, DENSE_SLAB, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0)
+                 : MAP_FAILED;
+    struct stack *st = m != MAP_FAILED ? fg__keep(n * sizeof *st) : NULL;   /* kept, as the slab is */
+    if (!st) {
+        if (m != MAP_FAILED)
+            munmap(m, DENSE_SLAB);
         return false;
     }
     d->slabs[d->nslabs++] = st;

@@ -15,9 +15,18 @@
 #define KEEP 1024
 static struct task *free_tasks[KEEP];
 static size_t nfree;
+static struct task *slab;   /* the KEEP pooled structs (keep.c): past them, tasks come from malloc */
+
+static bool in_slab(const struct task *t)
+{
+    return slab && t >= slab && t < slab + KEEP;
+}
 
 FG_POOLED struct task *fg__task_get(void)
 {
+    if (!slab && (slab = fg__keep(KEEP * sizeof *slab)))
+        for (size_t i = KEEP; i-- > 0;)   /* the lowest first */
+            free_tasks[nfree++] = &slab[i];
     struct task *t = nfree ? free_tasks[--nfree] : malloc(sizeof *t);
     if (t)
         memset(t, 0, sizeof *t);
@@ -26,10 +35,10 @@ FG_POOLED struct task *fg__task_get(void)
 
 static FG_POOLED void task_put(struct task *t)
 {
-    if (nfree == KEEP)
-        free(t);
-    else
+    if (in_slab(t))
         free_tasks[nfree++] = t;
+    else
+        free(t);
 }
 
 const char *fg__tasks_at_rest(void)
@@ -37,9 +46,9 @@ const char *fg__tasks_at_rest(void)
     if (nfree > KEEP)
         return "the task pool counts more tasks than it holds";
     for (size_t i = 0; i < nfree; i++)
-        if (!free_tasks[i])
-            return "the task pool holds a NULL task";
-    return NULL;
+        if (!in_slab(free_tasks[i]))
+            return "the task pool holds a task that is not one of its own";
+    return !slab || nfree == KEEP ? NULL : "a pooled task outlived the sim";
 }
 
 /* Returns every task of the sim to the pool; a stack still held is one whose task never ended. */
