@@ -1,7 +1,7 @@
-/* Memory kept for the life of the process (pooled structs made at a pool's
- * high-water mark), in mappings of its own: made during a big sim at the top
- * of malloc's heap and kept, such a struct stopped glibc from trimming the
- * MiB freed below it, and a fuzzing process's RSS stepped up for good. */
+/* Memory kept for the life of the process (what pools keep across sims), in
+ * mappings of its own: kept in the middle of malloc's heap, made during a big
+ * sim at its top, such memory stopped glibc from trimming what was freed below
+ * it, and a fuzzing process's RSS stepped up for good. */
 #include "internal.h"
 
 #include <sys/mman.h>
@@ -13,13 +13,16 @@ static char *next, *end;
 void *fg__keep(size_t n)
 {
     n = (n + 15) & ~(size_t)15;
+    if (n > CHUNK / 4) {   /* a big one gets a mapping of its own: the chunk's rest stays usable */
+        void *m = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        return m == MAP_FAILED ? NULL : m;
+    }
     if ((size_t)(end - next) < n) {
-        size_t size = n > CHUNK ? n : CHUNK;
-        void *m = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        void *m = mmap(NULL, CHUNK, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
         if (m == MAP_FAILED)
             return NULL;
         next = m;
-        end = next + size;
+        end = next + CHUNK;
     }
     void *p = next;
     next += n;

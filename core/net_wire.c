@@ -6,9 +6,8 @@
 #include "pcap.h"
 
 #include <stdlib.h>
-#include <sys/mman.h>
 
-/* Packets are pooled across sims in one mapping of their own (pooled packets
+/* Packets are pooled across sims in kept memory (keep.c: pooled packets
  * spread over malloc's heap kept it from trimming its top, and RSS crept); the
  * pool is bounded and small: at 4096 (6.5 MiB) a chaos run that duplicated a
  * datagram 100 times raised it for good. Past it, packets come from malloc. */
@@ -23,10 +22,8 @@ static bool in_slab(const struct pkt *p)
 
 static void slab_init(void)
 {
-    void *m = mmap(NULL, POOL_MAX * sizeof *slab, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (m == MAP_FAILED)
+    if (!(slab = fg__keep(POOL_MAX * sizeof *slab)))
         return;
-    slab = m;
     for (int i = POOL_MAX; i-- > 0;) {
         slab[i].data = slab[i].inl;
         slab[i].next = pool;

@@ -4,7 +4,6 @@
 
 #include <limits.h>
 #include <stdlib.h>
-#include <sys/mman.h>
 
 struct sim fg__sim;
 const char *fg__file;
@@ -19,24 +18,10 @@ struct arena_block {
 };
 
 #define ARENA_BLOCK (64 * 1024)
-static struct arena_block *spare;   /* one block kept for the next sim */
-
-/* Blocks are mappings of their own, not malloc's: a block kept across sims in
- * the middle of the heap stops glibc from trimming its top, and RSS crept. */
-static struct arena_block *block_new(size_t size)
-{
-    void *m = mmap(NULL, sizeof(struct arena_block) + size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (m == MAP_FAILED)
-        return NULL;
-    struct arena_block *b = m;
-    b->size = size;
-    return b;
-}
-
-static void block_free(struct arena_block *b)
-{
-    munmap(b, sizeof *b + b->size);
-}
+/* One block kept for the next sim, in kept memory (keep.c): in the middle of malloc's heap
+ * it stopped glibc from trimming its top, and RSS crept. The others come and go by malloc. */
+static struct arena_block *kept;
+static bool kept_free;
 
 FG_POOLED void *fg_alloc(size_t n)
 {
@@ -53,11 +38,17 @@ FG_POOLED void *fg_alloc(size_t n)
     struct arena_block *b = S->arena;
     if (!b || b->size - b->used < n) {
         size_t size = n > ARENA_BLOCK / 4 ? n : ARENA_BLOCK;
-        if (spare && spare->size >= size) {
-            b = spare;
-            spare = NULL;
-        } else if (!(b = block_new(size))) {
+        if (!kept && (kept = fg__keep(sizeof *kept + ARENA_BLOCK))) {
+            kept->size = ARENA_BLOCK;
+            kept_free = true;
+        }
+        if (kept_free && kept->size >= size) {
+            b = kept;
+            kept_free = false;
+        } else if (!(b = malloc(sizeof *b + size))) {
             return NULL;
+        } else {
+            b->size = size;
         }
         b->used = 0;
         /* a big one-off goes behind the current block so its free space stays usable */
@@ -79,10 +70,10 @@ static FG_POOLED void arena_free(void)
     while (S->arena) {
         struct arena_block *b = S->arena;
         S->arena = b->next;
-        if (!spare && b->size == ARENA_BLOCK)
-            spare = b;
+        if (b == kept)
+            kept_free = true;
         else
-            block_free(b);
+            free(b);
     }
 }
 
@@ -378,8 +369,8 @@ const char *fg__sim_at_rest(void)
 {
     if (S->arena || end_hooks)
         return "sim memory or an end hook outlived the sim";
-    if (spare && spare->size != ARENA_BLOCK)
-        return "the spare arena block has the wrong size";
+    if (kept && (!kept_free || kept->size != ARENA_BLOCK))
+        return "the kept arena block is still in use, or has the wrong size";
     return NULL;
 }
 
