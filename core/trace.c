@@ -27,16 +27,27 @@ void fg__fmt_time(char *buf, size_t n, fg_time t)
     snprintf(buf, n, "%lld.%06lldms", (long long)(t / FG_MS), (long long)(t % FG_MS));
 }
 
+/* "crash db", "partition a | b", "heal every host": for the report and on_event alike */
+static void fault_name(char *buf, size_t n, const struct faultrec *f)
+{
+    snprintf(buf, n, "%s %s%s%s", f->what, f->a < 0 ? "every host" : S->groups[f->a], f->b < 0 ? "" : " | ",
+             f->b < 0 ? "" : S->groups[f->b]);
+}
+
+static void fault_event(void *arg)
+{
+    const struct faultrec *f = arg;
+    char name[160];
+    fault_name(name, sizeof name, f);
+    fg__event(FG_EV_FAULT, f->task, -1, 0, name, NULL, 0);
+}
+
 void fg__fault(const char *what, int a, int b)
 {
     struct faultrec *f = &S->faults[S->nfaults++ % LAST_FAULTS];
     *f = (struct faultrec){S->wheel.now, S->steps, S->cur ? S->cur->id : -1, a, b, what};
-    if (S->o.on_event) {
-        char name[160];
-        snprintf(name, sizeof name, "%s %s%s%s", what, a < 0 ? "every host" : S->groups[a], b < 0 ? "" : " | ",
-                 b < 0 ? "" : S->groups[b]);
-        fg__event(FG_EV_FAULT, f->task, -1, 0, name, NULL, 0);
-    }
+    if (S->o.on_event)
+        fg__spare_run(fault_event, f);   /* formatting needs more room than a dense stack has */
 }
 
 void fg__report_faults(void)
@@ -49,14 +60,12 @@ void fg__report_faults(void)
         fg__rep(" (the last %d of %llu)", LAST_FAULTS, (unsigned long long)S->nfaults);
     fg__rep(":\n");
     for (uint64_t i = first; i < S->nfaults; i++) {
-        struct faultrec *f = &S->faults[i % LAST_FAULTS];
-        char tb[32];
+        const struct faultrec *f = &S->faults[i % LAST_FAULTS];
+        char tb[32], name[160];
         fg__fmt_time(tb, sizeof tb, f->time);
-        fg__rep("    %s step %llu, by %s: %s %s", tb, (unsigned long long)f->step,
-                f->task >= 0 ? S->tasks[f->task]->name : "the sim", f->what, f->a < 0 ? "every host" : S->groups[f->a]);
-        if (f->b >= 0)
-            fg__rep(" | %s", S->groups[f->b]);
-        fg__rep("\n");
+        fault_name(name, sizeof name, f);
+        fg__rep("    %s step %llu, by %s: %s\n", tb, (unsigned long long)f->step,
+                f->task >= 0 ? S->tasks[f->task]->name : "the sim", name);
     }
 }
 
