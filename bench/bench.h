@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <fcntl.h>
+#include <unistd.h>
 
 /* CPU time of this thread: figures for one core, robust to a busy machine. */
 static inline double now_s(void)
@@ -27,6 +29,19 @@ static inline long status_kib(const char *key)
     if (f)
         fclose(f);
     return v;
+}
+
+/* Targets that misuse the API on purpose print a line per misuse: those go to /dev/null,
+ * and the stream returned (a copy of the real stderr) is for the bench's own messages. */
+static inline FILE *bench_mute_stderr(void)
+{
+    FILE *err = fdopen(dup(2), "w");
+    int null = open("/dev/null", O_WRONLY);
+    if (!err || null < 0 || dup2(null, 2) < 0)
+        return perror("bench: muting stderr"), exit(2), NULL;
+    close(null);
+    setvbuf(err, NULL, _IOLBF, 0);
+    return err;
 }
 
 #endif

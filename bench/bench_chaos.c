@@ -5,10 +5,8 @@
  * unless the first run, run again at the end, gives the same trace. */
 #include "fugue/target.h"
 
-#include <fcntl.h>
 #include <malloc.h>
 #include <stdlib.h>
-#include <unistd.h>
 
 #include "bench.h"
 
@@ -57,12 +55,7 @@ int main(int argc, char **argv)
     const fg_target *t = fg_target_find("api_chaos");
     if (!t || warm >= runs)
         return fprintf(stderr, "bench_chaos: no api_chaos target, or warm-up >= runs\n"), 2;
-    /* the target's misuses each print a line: progress goes to the real stderr, they go nowhere */
-    progress = fdopen(dup(2), "w");
-    int null = open("/dev/null", O_WRONLY);
-    if (!progress || null < 0 || dup2(null, 2) < 0)
-        return perror("bench_chaos"), 2;
-    setvbuf(progress, NULL, _IOLBF, 0);
+    progress = bench_mute_stderr();
     fg_opts o = fg_target_opts(t);
     o.return_on_failure = o.quiet = true;
     fg_result r;

@@ -16,6 +16,7 @@ static uint8_t counters[1 << 12];
 int main(void)
 {
     const double budget = 0.3;   /* seconds of CPU per figure */
+    bench_mute_stderr();
     for (fg_target *t = fg_targets(); t; t = t->next) {
         fg_opts o = fg_target_opts(t);
         o.return_on_failure = o.quiet = true;
