@@ -43,7 +43,7 @@ static FG_POOLED void record(uint64_t v, unsigned nbytes)
 {
     if (S->rec_len + nbytes > S->rec_cap) {
         size_t cap = S->rec_cap ? S->rec_cap * 2 : 4096;
-        uint8_t *p = realloc(S->rec, cap);
+        uint8_t *p = fg__keep_grow(S->rec, S->rec_cap, cap);
         if (!p)
             fg__fail(FG_FAIL_CRASH, "out of memory recording the choice stream");
         S->rec = p;

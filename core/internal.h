@@ -79,6 +79,7 @@ struct wheel {
     size_t count;                           /* armed timers */
     uint64_t big[WHEEL_LEVELS];             /* slots grown past SLOT_KEEP: freed by the next init */
     bool due_big;
+    struct went *kept;                      /* each slot's first SLOT_KEEP entries (timer.c) */
 };
 void fg__wheel_init(struct wheel *w);
 const char *fg__wheel_at_rest(const struct wheel *w);   /* NULL, or what a sim left behind */
@@ -264,6 +265,8 @@ int fg__group(const char *name);
 char *fg__strdup(const char *s);
 /* keep.c: n bytes (16-aligned) for the life of the process, never freed, outside malloc's heap */
 void *fg__keep(size_t n);
+/* keep.c: a kept array grown from old to n bytes (old ones copied), outside malloc's heap; NULL when out of memory */
+void *fg__keep_grow(void *p, size_t old, size_t n);
 /* Runs fn(ud) when the sim ends (after its tasks), newest first: modules free their state there. */
 int fg__at_end(void (*fn)(void *ud), void *ud);
 void fg__end_hooks(void);

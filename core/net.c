@@ -56,7 +56,7 @@ FG_POOLED struct host *fg__net_host(int group)
             int cap = NET->hosts_cap ? NET->hosts_cap : 16;
             while (cap <= group)
                 cap *= 2;
-            struct host *h = realloc(NET->hosts, (size_t)cap * sizeof *h);
+            struct host *h = fg__keep_grow(NET->hosts, (size_t)NET->hosts_cap * sizeof *h, (size_t)cap * sizeof *h);
             if (!h)
                 fg__fail(FG_FAIL_CRASH, "out of memory adding host %d", group);
             NET->hosts = h;
@@ -190,7 +190,7 @@ static struct pair *pair_of(int a, int b)
             return &NET->pairs[i];
     if (NET->npairs == NET->pairs_cap) {
         int cap = NET->pairs_cap ? NET->pairs_cap * 2 : 16;
-        struct pair *p = realloc(NET->pairs, (size_t)cap * sizeof *p);
+        struct pair *p = fg__keep_grow(NET->pairs, (size_t)NET->pairs_cap * sizeof *p, (size_t)cap * sizeof *p);
         if (!p)
             return NULL;
         NET->pairs = p;

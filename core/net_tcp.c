@@ -153,7 +153,7 @@ static int number(struct tcb *c)
         i++;
     if (i == NET->tcbs_cap) {
         int cap = NET->tcbs_cap ? NET->tcbs_cap * 2 : 16;
-        struct tcb **v = realloc(NET->tcbs, (size_t)cap * sizeof *v);
+        struct tcb **v = fg__keep_grow(NET->tcbs, (size_t)NET->tcbs_cap * sizeof *v, (size_t)cap * sizeof *v);
         if (!v)
             return -ENOMEM;
         NET->tcbs = v;

@@ -13,7 +13,7 @@ static FG_POOLED struct sock *sock_slot(void)
             return NET->socks[i];
     if (NET->nsocks == NET->socks_cap) {
         int cap = NET->socks_cap ? NET->socks_cap * 2 : 16;
-        struct sock **v = realloc(NET->socks, (size_t)cap * sizeof *v);
+        struct sock **v = fg__keep_grow(NET->socks, (size_t)NET->socks_cap * sizeof *v, (size_t)cap * sizeof *v);
         if (!v)
             return NULL;
         for (int i = NET->socks_cap; i < cap; i++)

@@ -10,16 +10,15 @@
 
 FG_POOLED void fg__rq_grow(void)
 {
-    uint32_t cap = S->rq_cap ? S->rq_cap * 2 : 64;
-    struct task **rq = malloc(cap * sizeof *rq);
+    uint32_t old = S->rq_cap, cap = old ? old * 2 : 64;
+    struct task **rq = fg__keep_grow(S->rq, old * sizeof *rq, cap * sizeof *rq);
     if (!rq)
         fg__fail(FG_FAIL_CRASH, "out of memory growing the ready queue");
-    for (uint32_t i = 0; i < S->rq_len; i++)
-        rq[i] = S->rq[(S->rq_head + i) & (S->rq_cap - 1)];
-    free(S->rq);
+    /* what wrapped round the old end goes on past it */
+    if (S->rq_head + S->rq_len > old)
+        memcpy(rq + old, rq, (S->rq_head + S->rq_len - old) * sizeof *rq);
     S->rq = rq;
     S->rq_cap = cap;
-    S->rq_head = 0;
 }
 
 static struct task *take(uint32_t i)

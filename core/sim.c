@@ -117,7 +117,7 @@ int fg__group(const char *name)
             return i;
     if (S->ngroups == S->groups_cap) {
         int cap = S->groups_cap ? S->groups_cap * 2 : 16;
-        const char **g = realloc(S->groups, (size_t)cap * sizeof *g);
+        const char **g = fg__keep_grow(S->groups, (size_t)S->groups_cap * sizeof *g, (size_t)cap * sizeof *g);
         if (!g)
             fg__fail(FG_FAIL_CRASH, "out of memory adding group %s", name);
         S->groups = g;

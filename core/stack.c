@@ -163,7 +163,7 @@ FG_POOLED void fg__stack_put(struct stack *s)
     struct pool *p = pool_for(s->size);
     if (p && p->nfree == p->cap) {
         size_t cap = p->cap ? p->cap * 2 : 64;
-        struct stack **v = realloc(p->free, cap * sizeof *v);
+        struct stack **v = fg__keep_grow(p->free, p->cap * sizeof *v, cap * sizeof *v);
         if (v) {
             p->free = v;
             p->cap = cap;
@@ -229,13 +229,13 @@ static FG_POOLED bool dense_slab(struct dense *d, size_t size)
     size_t n = (DENSE_SLAB - page) / size;
     if (d->made + n > d->cap) {
         size_t cap = d->cap ? d->cap * 2 : n;
-        struct stack **v = realloc(d->free, cap * sizeof *v);
+        struct stack **v = fg__keep_grow(d->free, d->cap * sizeof *v, cap * sizeof *v);
         if (!v)
             return false;
         d->free = v;
         d->cap = cap;
     }
-    struct stack **sl = realloc(d->slabs, (d->nslabs + 1) * sizeof *sl);
+    struct stack **sl = fg__keep_grow(d->slabs, d->nslabs * sizeof *sl, (d->nslabs + 1) * sizeof *sl);
     if (sl)
         d->slabs = sl;
     char *m = sl ? mmap(NULL, DENSE_SLAB, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0)

@@ -175,7 +175,7 @@ int fg_spawn_(fg_fn fn, void *arg, const char *fname, fg_spawn_opts o)
 static FG_POOLED int tasks_grow(void)
 {
     int cap = S->tasks_cap ? S->tasks_cap * 2 : 64;
-    struct task **v = realloc(S->tasks, (size_t)cap * sizeof *v);
+    struct task **v = fg__keep_grow(S->tasks, (size_t)S->tasks_cap * sizeof *v, (size_t)cap * sizeof *v);
     if (!v)
         return -ENOMEM;
     S->tasks = v;

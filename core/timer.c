@@ -14,21 +14,46 @@
  * the most timers any sim ever put there (2,000 sleepers: 32 KiB), so memory crept as
  * runs spread their deadlines over more slots. */
 #define SLOT_KEEP 32
+#define SLOTS (WHEEL_LEVELS * 64 + 1)   /* the last is `due` */
+
+/* A slot's kept room: in one mapping for the wheel, touched only where used. Made by malloc
+ * during a big sim, such small arrays sat all over the heap's top and pinned it. */
+static struct went *kept_room(struct wheel *w, uint8_t level, uint8_t slot)
+{
+    if (!w->kept && !(w->kept = fg__keep_grow(NULL, 0, SLOTS * SLOT_KEEP * sizeof *w->kept)))
+        fg__fail(FG_FAIL_CRASH, "out of memory in the timer wheel");
+    return w->kept + (level == DUE ? SLOTS - 1 : level * 64 + slot) * SLOT_KEEP;
+}
+
+struct grow { struct wheel *w; struct slotv *v; uint8_t level, slot; };
+
+static void grow_v(void *arg)
+{
+    struct grow *g = arg;
+    struct slotv *v = g->v;
+    uint32_t cap = v->cap * 2;
+    /* past its kept room a slot grows in malloc's heap, and gives it back at the sim's end */
+    struct went *p = v->cap == SLOT_KEEP ? malloc(cap * sizeof *p) : realloc(v->v, cap * sizeof *p);
+    if (!p)
+        fg__fail(FG_FAIL_CRASH, "out of memory in the timer wheel");
+    if (v->cap == SLOT_KEEP)
+        memcpy(p, v->v, v->len * sizeof *p);
+    v->v = p;
+    v->cap = cap;
+    if (g->level == DUE)
+        g->w->due_big = true;
+    else
+        g->w->big[g->level] |= 1ull << g->slot;
+}
 
 static FG_POOLED void slot_grow(struct wheel *w, struct slotv *v, uint8_t level, uint8_t slot)
 {
-    uint32_t cap = v->cap ? v->cap * 2 : 8;
-    if (cap > SLOT_KEEP) {
-        if (level == DUE)
-            w->due_big = true;
-        else
-            w->big[level] |= 1ull << slot;
+    if (!v->cap) {
+        v->v = kept_room(w, level, slot);
+        v->cap = SLOT_KEEP;
+        return;
     }
-    struct went *p = realloc(v->v, cap * sizeof *p);
-    if (!p)
-        fg__fail(FG_FAIL_CRASH, "out of memory in the timer wheel");
-    v->v = p;
-    v->cap = cap;
+    fg__spare_run(grow_v, &(struct grow){w, v, level, slot});   /* malloc may need more room than a dense stack */
 }
 
 /* whether a slot must grow depends on what earlier sims left: FG_POOLED_HOT */
@@ -42,10 +67,10 @@ static FG_POOLED_HOT void push(struct wheel *w, struct slotv *v, struct timer *t
     v->v[v->len++] = (struct went){t->deadline, t};
 }
 
-static void release(struct slotv *v)
+static void release(struct wheel *w, struct slotv *v, uint8_t level, uint8_t slot)
 {
     free(v->v);
-    *v = (struct slotv){0};
+    *v = (struct slotv){kept_room(w, level, slot), 0, SLOT_KEEP};
 }
 
 static void place(struct wheel *w, struct timer *t)
@@ -70,10 +95,10 @@ void fg__wheel_init(struct wheel *w)
     memset(w->occupied, 0, sizeof w->occupied);
     for (int l = 0; l < WHEEL_LEVELS; l++)
         for (uint64_t m = w->big[l]; m; m &= m - 1)
-            release(&w->slots[l][__builtin_ctzll(m)]);
+            release(w, &w->slots[l][__builtin_ctzll(m)], (uint8_t)l, (uint8_t)__builtin_ctzll(m));
     memset(w->big, 0, sizeof w->big);
     if (w->due_big)
-        release(&w->due);
+        release(w, &w->due, DUE, 0);
     w->due_big = false;
     w->due.len = 0;
     w->now = 0;
