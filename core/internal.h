@@ -263,6 +263,9 @@ void fg__hosts_end(void);
 /* sim.c */
 int fg__group(const char *name);
 char *fg__strdup(const char *s);
+/* sim.c: an object of the sim freed one by one (fg__sim_free) or with the sim; NULL when out of memory */
+void *fg__sim_malloc(size_t n);
+void fg__sim_free(void *p);
 /* keep.c: n bytes (16-aligned) for the life of the process, never freed, outside malloc's heap */
 void *fg__keep(size_t n);
 /* keep.c: a kept array grown from old to n bytes (old ones copied), outside malloc's heap; NULL when out of memory */

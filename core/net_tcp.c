@@ -72,7 +72,7 @@ static int ring_reserve(struct ring *r, size_t need)
     size_t cap = r->cap ? r->cap : 256;
     while (cap < need)
         cap *= 2;
-    uint8_t *b = malloc(cap);
+    uint8_t *b = fg__sim_malloc(cap);
     if (!b)
         return -ENOMEM;
     for (size_t i = 0, n = r->len; i < n;) {   /* unwrap into the new ring */
@@ -80,7 +80,7 @@ static int ring_reserve(struct ring *r, size_t need)
         memcpy(b + i, r->b + at, k);
         i += k;
     }
-    free(r->b);
+    fg__sim_free(r->b);
     r->b = b;
     r->cap = cap;
     r->head = 0;
@@ -116,12 +116,12 @@ static int marks_push(struct marks *m, uint32_t seq)
 {
     if (m->len == m->cap) {
         uint32_t cap = m->cap ? m->cap * 2 : 16;
-        uint32_t *v = malloc(cap * sizeof *v);
+        uint32_t *v = fg__sim_malloc(cap * sizeof *v);
         if (!v)
             return -ENOMEM;
         for (uint32_t i = 0; i < m->len; i++)
             v[i] = m->v[(m->head + i) & (m->cap - 1)];
-        free(m->v);
+        fg__sim_free(m->v);
         m->v = v;
         m->cap = cap;
         m->head = 0;
@@ -178,9 +178,10 @@ static void unnumber(struct tcb *c)
 
 static struct tcb *tcb_new(int group)
 {
-    struct tcb *c = calloc(1, sizeof *c);
+    struct tcb *c = fg__sim_malloc(sizeof *c);
     if (!c)
         return NULL;
+    memset(c, 0, sizeof *c);
     c->id = -1;
     c->group = group;
     c->rcvbuf = c->sndbuf = TCP_BUF;
@@ -233,11 +234,11 @@ static void tcb_free(struct tcb *c)
         c->parent->arr_tail = t;
     }
     free_pkts(c->ooo);
-    free(c->sbuf.b);
-    free(c->rbuf.b);
-    free(c->smarks.v);
-    free(c->rmarks.v);
-    free(c);
+    fg__sim_free(c->sbuf.b);
+    fg__sim_free(c->rbuf.b);
+    fg__sim_free(c->smarks.v);
+    fg__sim_free(c->rmarks.v);
+    fg__sim_free(c);
 }
 
 /* ---- segments out ---- */

@@ -10,7 +10,7 @@
 /* Packets are pooled across sims in kept memory (keep.c: pooled packets
  * spread over malloc's heap kept it from trimming its top, and RSS crept); the
  * pool is bounded and small: at 4096 (6.5 MiB) a chaos run that duplicated a
- * datagram 100 times raised it for good. Past it, packets come from malloc. */
+ * datagram 100 times raised it for good. Past it, packets come from the sim (fg__sim_malloc). */
 #define POOL_MAX 256
 static struct pkt *slab, *pool;
 static int npool;
@@ -40,11 +40,11 @@ FG_POOLED struct pkt *fg__pkt_new(size_t len)
     if (p) {
         pool = p->next;
         npool--;
-    } else if (!(p = malloc(sizeof *p))) {
+    } else if (!(p = fg__sim_malloc(sizeof *p))) {
         fg__fail(FG_FAIL_CRASH, "out of memory for a packet");
     }
     p->data = p->inl;
-    if (len > NET_INLINE && !(p->data = malloc(len)))
+    if (len > NET_INLINE && !(p->data = fg__sim_malloc(len)))
         fg__fail(FG_FAIL_CRASH, "out of memory for a %zu-byte packet", len);
     p->len = (uint32_t)len;
     p->from = NULL;
@@ -57,14 +57,14 @@ FG_POOLED struct pkt *fg__pkt_new(size_t len)
 FG_POOLED void fg__pkt_free(struct pkt *p)
 {
     if (p->data != p->inl)
-        free(p->data);
+        fg__sim_free(p->data);
     p->data = p->inl;
     if (in_slab(p)) {
         p->next = pool;
         pool = p;
         npool++;
     } else {
-        free(p);
+        fg__sim_free(p);
     }
 }
 

@@ -8,8 +8,8 @@
 static void free_storage(void *ud)
 {
     fg_queue *q = ud;
-    free(q->ring);
-    free(q->heap);
+    fg__sim_free(q->ring);
+    fg__sim_free(q->heap);
     q->ring = NULL;
     q->heap = NULL;
 }
@@ -22,19 +22,19 @@ static bool grow(fg_queue *q, size_t esize, size_t want)
     size_t alloc = q->alloc ? q->alloc * 2 : 16;
     while (alloc < want)
         alloc *= 2;
-    void *p = malloc(alloc * esize);
+    void *p = fg__sim_malloc(alloc * esize);
     if (!p)
         return false;
     if (q->ring) {
         fg_item *r = p;
         for (size_t i = 0; i < q->n; i++)
             r[i] = q->ring[(q->head + i) & (q->alloc - 1)];
-        free(q->ring);
+        fg__sim_free(q->ring);
         q->ring = r;
         q->head = 0;
     } else if (q->heap) {
         memcpy(p, q->heap, q->n * esize);
-        free(q->heap);
+        fg__sim_free(q->heap);
         q->heap = p;
     } else if (esize == sizeof(fg_item)) {
         q->ring = p;

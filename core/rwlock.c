@@ -21,20 +21,23 @@ struct fg_rwlock {
 
 static void drop_holders(void *ud)
 {
-    free(((fg_rwlock *)ud)->holders);
+    fg__sim_free(((fg_rwlock *)ud)->holders);
 }
 
 static int add_reader(fg_rwlock *l, struct task *t)
 {
     if (l->readers == l->holders_cap) {
         uint32_t cap = l->holders_cap ? l->holders_cap * 2 : 8;
-        struct task **h = realloc(l->holders, cap * sizeof *h);
+        struct task **h = fg__sim_malloc(cap * sizeof *h);
         if (!h)
             return -ENOMEM;
         if (!l->holders_cap && fg__at_end(drop_holders, l) < 0) {
-            free(h);
+            fg__sim_free(h);
             return -ENOMEM;
         }
+        if (l->holders_cap)
+            memcpy(h, l->holders, l->holders_cap * sizeof *h);
+        fg__sim_free(l->holders);
         l->holders = h;
         l->holders_cap = cap;
     }

@@ -23,17 +23,8 @@ struct arena_block {
 static struct arena_block *kept;
 static bool kept_free;
 
-FG_POOLED void *fg_alloc(size_t n)
+static FG_POOLED void *arena_take(size_t n)
 {
-    if (!S->active) {
-        fg__misuse("fg_alloc", -EPERM, "called outside a running sim");
-        return NULL;
-    }
-    /* checked before rounding up, which would wrap a size near SIZE_MAX to 0 */
-    if (n > FG_ALLOC_MAX) {
-        fg__misuse("fg_alloc", -ENOMEM, "%zu bytes is more than FG_ALLOC_MAX", n);
-        return NULL;
-    }
     n = n ? (n + sizeof(max_align_t) - 1) & ~(sizeof(max_align_t) - 1) : sizeof(max_align_t);
     struct arena_block *b = S->arena;
     if (!b || b->size - b->used < n) {
@@ -65,8 +56,65 @@ FG_POOLED void *fg_alloc(size_t n)
     return p;
 }
 
+FG_POOLED void *fg_alloc(size_t n)
+{
+    if (!S->active) {
+        fg__misuse("fg_alloc", -EPERM, "called outside a running sim");
+        return NULL;
+    }
+    /* checked before rounding up, which would wrap a size near SIZE_MAX to 0 */
+    if (n > FG_ALLOC_MAX) {
+        fg__misuse("fg_alloc", -ENOMEM, "%zu bytes is more than FG_ALLOC_MAX", n);
+        return NULL;
+    }
+    return arena_take(n);
+}
+
+/* Sim-lifetime objects freed one by one (packets, TCBs, rings, queues): size classes on the
+ * arena, each behind a 16-byte header with its class. From malloc, the small ones freed
+ * after a big sim stayed in glibc's tcache at the heap's top and kept it from trimming. */
+#define CLASSES 27   /* 16 B to 1 GiB */
+static void *classes[CLASSES];
+
+FG_POOLED void *fg__sim_malloc(size_t n)
+{
+#ifdef FG_ASAN
+    return malloc(n);   /* ASan's allocator checks each object, and caches nothing at a heap's top */
+#else
+    int k = 0;
+    while (k < CLASSES - 1 && ((size_t)16 << k) < n)
+        k++;
+    if (((size_t)16 << k) < n)
+        return NULL;
+    void **p = classes[k];
+    if (p) {
+        classes[k] = *p;
+        return p;
+    }
+    max_align_t *h = arena_take(sizeof *h + ((size_t)16 << k));
+    if (!h)
+        return NULL;
+    *(size_t *)(void *)h = (size_t)k;
+    return h + 1;
+#endif
+}
+
+FG_POOLED void fg__sim_free(void *p)
+{
+#ifdef FG_ASAN
+    free(p);
+#else
+    if (!p)
+        return;
+    size_t k = *(size_t *)(void *)((max_align_t *)p - 1);
+    *(void **)p = classes[k];
+    classes[k] = p;
+#endif
+}
+
 static FG_POOLED void arena_free(void)
 {
+    memset(classes, 0, sizeof classes);
     while (S->arena) {
         struct arena_block *b = S->arena;
         S->arena = b->next;
