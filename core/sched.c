@@ -224,9 +224,8 @@ void fg__resumed(struct task *t)
     resumed(t);
 }
 
-void fg__schedule(void)
+static inline __attribute__((always_inline)) void schedule(struct task *self)
 {
-    struct task *self = S->cur;
     struct task *next;
     /* the common case without a call: a task is ready and the strategy takes the first
      * (PCT and POS look at every pick: they draw and update priorities) */
@@ -238,6 +237,11 @@ void fg__schedule(void)
         switch_to(self, next);
     /* back on self's stack */
     resumed(self);
+}
+
+void fg__schedule(void)
+{
+    schedule(S->cur);
 }
 
 int fg_yield_(void)
@@ -253,7 +257,7 @@ int fg_yield_(void)
     t->file = fg__file;
     t->line = fg__line;
     fg__ready(t);
-    fg__schedule();
+    schedule(t);
     return t->cancelled ? -ECANCELED : 0;
 }
 
