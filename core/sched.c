@@ -168,6 +168,8 @@ void fg__asan_landed(void *fake_stack)
 
 static void switch_to(struct task *from, struct task *to)
 {
+    if (to && FG_UNLIKELY(!to->stack))
+        fg__task_start(to);
     struct ctx *fc = from ? &from->ctx : &S->main;
     struct ctx *tc = to ? &to->ctx : &S->main;
     if (from && FG_UNLIKELY(from->canary != NULL) && FG_UNLIKELY(*from->canary != FG__CANARY)) {
