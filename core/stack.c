@@ -112,6 +112,7 @@ static FG_POOLED struct stack *carve(char *m, size_t size)
 }
 
 static __attribute__((unused)) struct stack *dense_get(size_t size);
+static __attribute__((unused)) struct stack *dense_pooled(size_t size);
 static void dense_put(struct stack *s);
 static const char *dense_at_rest(void);
 
