@@ -50,6 +50,8 @@ struct stack {
     bool dense;          /* packed with others in a slab (FG_STACK_DENSE_MAX): a canary checks */
 };
 struct stack *fg__stack_get(size_t size);
+/* A dense stack from the pool, or NULL when fg__stack_get must make one (it needs room: a syscall). */
+struct stack *fg__stack_pooled(size_t size);
 void fg__stack_put(struct stack *s);
 #define FG__CANARY 0x6675677565f00dull   /* at the low end of a stack without a guard page */
 /* True when `addr` lies in the guard page of `s`. */
@@ -98,8 +100,10 @@ struct waitq { struct task *head, *tail; };
 
 struct task {
     struct ctx ctx;
-    struct stack *stack;
+    struct stack *stack;           /* NULL until it first runs (fg__task_start) and once it ended */
     const uint64_t *canary;        /* its stack's canary, checked at each switch; NULL: a guard page */
+    fg_fn fn;                      /* what it runs */
+    void *arg;
     const char *name;
     int id, group;
     uint8_t state;
@@ -119,6 +123,7 @@ struct task {
     uint32_t spans_cap;
     uint32_t prio;                 /* PCT/POS (prio.c) */
     bool prio_set, prio_drawn;
+    uint32_t stack_size;           /* asked for at spawn: the stack is taken when it first runs */
 #ifdef FG_ASAN
     void *fake_stack;
 #endif
@@ -230,6 +235,9 @@ FG_NORETURN void fg__switch_main(void);
 
 /* task.c */
 struct task *fg__task_get(void);
+/* Gives a task that never ran its stack and its first frame, just before it runs:
+ * tasks that have not started own no stack, and a new task's frame is written hot. */
+void fg__task_start(struct task *t);
 void fg__tasks_release(void);
 /* Blocks the current task until woken or `deadline`; returns the wake's result,
  * -ETIMEDOUT, or -ECANCELED. Records `call` and the caller's site for reports. */

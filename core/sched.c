@@ -167,6 +167,8 @@ void fg__asan_landed(void *fake_stack)
 
 static void switch_to(struct task *from, struct task *to)
 {
+    if (to && FG_UNLIKELY(!to->stack))
+        fg__task_start(to);
     struct ctx *fc = from ? &from->ctx : &S->main;
     struct ctx *tc = to ? &to->ctx : &S->main;
     if (from && FG_UNLIKELY(from->canary != NULL) && FG_UNLIKELY(*from->canary != FG__CANARY)) {
@@ -223,9 +225,8 @@ void fg__resumed(struct task *t)
     resumed(t);
 }
 
-void fg__schedule(void)
+static inline __attribute__((always_inline)) void schedule(struct task *self)
 {
-    struct task *self = S->cur;
     struct task *next;
     /* the common case without a call: a task is ready and the strategy takes the first
      * (PCT and POS look at every pick: they draw and update priorities) */
@@ -237,6 +238,11 @@ void fg__schedule(void)
         switch_to(self, next);
     /* back on self's stack */
     resumed(self);
+}
+
+void fg__schedule(void)
+{
+    schedule(S->cur);
 }
 
 int fg_yield_(void)
@@ -252,7 +258,7 @@ int fg_yield_(void)
     t->file = fg__file;
     t->line = fg__line;
     fg__ready(t);
-    fg__schedule();
+    schedule(t);
     return t->cancelled ? -ECANCELED : 0;
 }
 

@@ -99,14 +99,6 @@ struct task *fg__current(const char *call)
     return S->cur;
 }
 
-/* What a task runs, kept at the top of its stack rather than in its struct. */
-struct start { fg_fn fn; void *arg; };
-
-static struct start *start_of(const struct stack *s)
-{
-    return (struct start *)(void *)(s->lo + s->size) - 1;
-}
-
 static void entry(void)
 {
 #ifdef FG_ASAN
@@ -114,9 +106,27 @@ static void entry(void)
 #endif
     struct task *t = S->cur;
     fg__resumed(t);
-    struct start st = *start_of(t->stack);
-    st.fn(st.arg);
+    t->fn(t->arg);
     fg__task_exit();
+}
+
+static void take_stack(void *arg)
+{
+    struct task *t = arg;
+    t->stack = fg__stack_get(t->stack_size);
+}
+
+void fg__task_start(struct task *t)
+{
+    /* a dense stack has no room for mapping a slab: that runs on the spare stack */
+    t->stack = fg__stack_pooled(t->stack_size);
+    if (!t->stack)
+        fg__spare_run(take_stack, t);
+    if (!t->stack)
+        fg__fail(FG_FAIL_CRASH, "out of memory for the stack of task %s (%u bytes)", t->name, t->stack_size);
+    t->canary = t->stack->guarded ? NULL : (const uint64_t *)(void *)t->stack->lo;
+    t->dense = t->stack->dense;
+    fg__ctx_make(&t->ctx, t->stack->lo, t->stack->size, entry);
 }
 
 static void end_task(struct task *t)
@@ -196,15 +206,9 @@ static int spawn(fg_fn fn, void *arg, const char *name, int group, bool primary,
     struct task *t = fg__task_get();
     if (!t)
         return -ENOMEM;
-    t->stack = fg__stack_get(stack_size ? stack_size : S->o.stack_size);
-    if (!t->stack) {
-        task_put(t);
-        return -ENOMEM;
-    }
-    t->canary = t->stack->guarded ? NULL : (const uint64_t *)(void *)t->stack->lo;
-    t->dense = t->stack->dense;
-    *start_of(t->stack) = (struct start){fn, arg};
-    fg__ctx_make(&t->ctx, t->stack->lo, t->stack->size - sizeof(struct start), entry);
+    t->stack_size = (uint32_t)(stack_size ? stack_size : S->o.stack_size);
+    t->fn = fn;
+    t->arg = arg;
     t->name = name;
     t->group = group;
     t->primary = primary;
