@@ -31,13 +31,17 @@ if [ -d "${SRC:-/nonexistent}/libpcap" ]; then
   pcap=$SRC/libpcap/libpcap.a
   pcap_inc=-I$SRC/libpcap
 fi
-# the core and the harness, once; the driver's main and the AFL++ entry are not part of it
+# the core and the harness, once; the driver's main and the AFL++ entry are not part of it.
+# Without edge coverage (harness/nocov.txt): the fuzzer sees the target's edges and the
+# schedule feedback; the core's edges were most of libFuzzer's per-run work and guide nothing.
+nocov=()
+case $CFLAGS in *fuzzer*|*sanitize-coverage*) nocov=(-fsanitize-coverage-ignorelist="$root/harness/nocov.txt") ;; esac
 objs=()
 for src in core/*.c "${ctx[@]}" harness/*.c; do
   case $src in harness/main.c|harness/afl.c) continue ;; esac
   obj=$work/$(echo "$src" | tr / _).o
   # shellcheck disable=SC2086
-  $CC $CFLAGS -std=c17 -D_GNU_SOURCE -fno-omit-frame-pointer $pcap_inc -Iinclude -Icore -c "$src" -o "$obj"
+  $CC $CFLAGS "${nocov[@]}" -std=c17 -D_GNU_SOURCE -fno-omit-frame-pointer $pcap_inc -Iinclude -Icore -c "$src" -o "$obj"
   objs+=("$obj")
 done
 for f in fuzz/*.c; do

@@ -17,21 +17,33 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 size_t LLVMFuzzerMutate(uint8_t *data, size_t size, size_t max_size);
 size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size, unsigned int seed);
 
-/* A schedule needs about one byte per choice from the start: libFuzzer's
- * default slow growth of input length (-len_control=100) starves it. Flags
- * given on the command line win. */
+/* Flags fugue gives libFuzzer; the same flag on the command line wins.
+ * -len_control=0: a schedule needs about one byte per choice from the start,
+ * and libFuzzer's slow growth of input length (-len_control=100) starves it.
+ * -entropic=0: the entropic schedule's per-feature bookkeeping was ~10% of a
+ * run, and without it runs-to-bug on the planted bugs were no worse (deep_3,
+ * deep_5 better; docs/harness.md). */
+static const char *const defaults[] = {"-len_control=0", "-entropic=0"};
+#define NDEFAULTS (sizeof defaults / sizeof *defaults)
+
 static void default_flags(int *argc, char ***argv)
 {
-    for (int i = 1; i < *argc; i++)
-        if (!strncmp((*argv)[i], "-len_control=", 13))
-            return;
     static char **args;
-    args = malloc(((size_t)*argc + 2) * sizeof *args);
+    args = malloc(((size_t)*argc + NDEFAULTS + 1) * sizeof *args);
     if (!args)
         return;
     memcpy(args, *argv, (size_t)*argc * sizeof *args);
-    args[(*argc)++] = "-len_control=0";
-    args[*argc] = NULL;
+    int n = *argc;
+    for (size_t d = 0; d < NDEFAULTS; d++) {
+        size_t len = strcspn(defaults[d], "=") + 1;
+        int given = 0;
+        for (int i = 1; i < *argc; i++)
+            given |= !strncmp((*argv)[i], defaults[d], len);
+        if (!given)
+            args[n++] = (char *)defaults[d];
+    }
+    args[n] = NULL;
+    *argc = n;
     *argv = args;
 }
 
