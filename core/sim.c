@@ -433,5 +433,12 @@ const char *fg_strerror(int err)
 {
     if (err == INT_MIN)   /* -INT_MIN overflows */
         return "Unknown error";
+#ifdef __GLIBC__
+    /* glibc's strerror mallocs the text of an unknown code and keeps it till the next call:
+     * made during a big sim, that chunk sat at the heap's top and kept it from trimming */
+    static _Thread_local char text[64];
+    return strerror_r(err < 0 ? -err : err, text, sizeof text);
+#else
     return strerror(err < 0 ? -err : err);
+#endif
 }

@@ -27,7 +27,7 @@ FG_POOLED struct task *fg__task_get(void)
     if (!slab && (slab = fg__keep(KEEP * sizeof *slab)))
         for (size_t i = KEEP; i-- > 0;)   /* the lowest first */
             free_tasks[nfree++] = &slab[i];
-    struct task *t = nfree ? free_tasks[--nfree] : malloc(sizeof *t);
+    struct task *t = nfree ? free_tasks[--nfree] : fg__sim_malloc(sizeof *t);   /* past the slab: gone with the sim */
     if (t)
         memset(t, 0, sizeof *t);
     return t;
@@ -38,7 +38,7 @@ static FG_POOLED void task_put(struct task *t)
     if (in_slab(t))
         free_tasks[nfree++] = t;
     else
-        free(t);
+        fg__sim_free(t);
 }
 
 const char *fg__tasks_at_rest(void)
