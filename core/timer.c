@@ -20,7 +20,7 @@
  * during a big sim, such small arrays sat all over the heap's top and pinned it. */
 static struct went *kept_room(struct wheel *w, uint8_t level, uint8_t slot)
 {
-    if (!w->kept && !(w->kept = fg__keep_grow(NULL, 0, SLOTS * SLOT_KEEP * sizeof *w->kept)))
+    if (!w->kept && !(w->kept = fg__keep(SLOTS * SLOT_KEEP * sizeof *w->kept)))
         fg__fail(FG_FAIL_CRASH, "out of memory in the timer wheel");
     return w->kept + (level == DUE ? SLOTS - 1 : level * 64 + slot) * SLOT_KEEP;
 }
