@@ -1,6 +1,7 @@
 /* The choice stream: the one root of nondeterminism. Its encoding is a public
  * contract (docs/choice-stream.md): a choice among n reads the fewest bytes
- * that hold n-1, little-endian, modulo n; exhausted input reads as zeros. */
+ * that hold n-1, little-endian, modulo n; exhausted input reads as zeros (or,
+ * behind a version-2 tag, as the bytes of a generator seeded by the tag). */
 #include "internal.h"
 
 #include <stdlib.h>
@@ -83,6 +84,15 @@ static uint64_t odometer(uint64_t n)
     return 0;
 }
 
+/* Tag version 2: the bytes past the input's end, one draw per read, out of line (a run reaches it once it has read all). */
+static FG_POOLED uint64_t tail_read(unsigned nbytes)
+{
+    uint64_t v = 0, r = rng_next();
+    for (unsigned i = 0; i < nbytes; i++, S->in_pos++)
+        v |= (uint64_t)(S->in_pos < S->in_len ? S->in[S->in_pos] : (uint8_t)(r >> (8 * i))) << (8 * i);
+    return v;
+}
+
 /* Reads the next choice as an nbytes-wide integer (for n = 2^(8*nbytes)); `n` bounds
  * the odometer, which enumerates values instead of bytes. */
 static uint64_t next(unsigned nbytes, uint64_t n)
@@ -90,6 +100,8 @@ static uint64_t next(unsigned nbytes, uint64_t n)
     uint64_t v = 0;
     switch (S->src) {
     case SRC_BYTES:
+        if (FG_UNLIKELY(S->in_pos + nbytes > S->in_len) && S->tail)
+            return tail_read(nbytes);
         for (unsigned i = 0; i < nbytes; i++, S->in_pos++)
             if (S->in_pos < S->in_len)
                 v |= (uint64_t)S->in[S->in_pos] << (8 * i);

@@ -168,6 +168,7 @@ struct sim {
     int src;
     const uint8_t *in;
     size_t in_len, in_pos;
+    bool tail;                     /* bytes past the input's end come from rng (tag version 2) */
     uint64_t rng[4];
     uint8_t *rec;                  /* bytes read (rng, odometer modes) */
     size_t rec_len, rec_cap;

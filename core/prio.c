@@ -16,6 +16,15 @@ size_t fg_strategy_tag(fg_strategy s, unsigned depth, uint8_t out[FG_TAG_LEN])
     return FG_TAG_LEN;
 }
 
+size_t fg_tail_tag(fg_strategy s, unsigned depth, uint32_t seed, uint8_t out[FG_TAG_TAIL_LEN])
+{
+    fg_strategy_tag(s, depth, out);
+    out[2] = FG_TAG_TAIL_VERSION;
+    for (int i = 0; i < 4; i++)
+        out[FG_TAG_LEN + i] = (uint8_t)(seed >> (8 * i));
+    return FG_TAG_TAIL_LEN;
+}
+
 /* Says once per process (a fuzzer may send many), out of line: whether it said
  * already depends on the runs before this one. */
 static FG_POOLED int bad_tag(const uint8_t *b, const char *why)
@@ -24,26 +33,33 @@ static FG_POOLED int bad_tag(const uint8_t *b, const char *why)
     int err = -EPROTO;
     if (!said)
         fg__misuse("fg_run_bytes", err, "the input's strategy tag (fe 5c %02x %02x %02x) has %s; this fugue "
-                   "reads version %d (docs/choice-stream.md)", b[2], b[3], b[4], why, FG_TAG_VERSION);
+                   "reads versions %d and %d (docs/choice-stream.md)", b[2], b[3], b[4], why, FG_TAG_VERSION,
+                   FG_TAG_TAIL_VERSION);
     said = true;
     return err;
 }
 
+/* A tag cut short reads its missing bytes as 0, as the stream does. */
 int fg__tag_read(const uint8_t *data, size_t len, fg_opts *o, size_t *skip)
 {
     *skip = 0;
     if (len < 2 || data[0] != FG_TAG0 || data[1] != FG_TAG1)
         return 0;
-    uint8_t b[FG_TAG_LEN] = {0};
-    memcpy(b, data, len < FG_TAG_LEN ? len : FG_TAG_LEN);
-    const char *why = b[2] != FG_TAG_VERSION ? "an unknown version"
-                      : b[3] > FG_POS        ? "an unknown strategy"
-                      : b[4] > FG_PCT_MAX_DEPTH ? "a depth above FG_PCT_MAX_DEPTH" : NULL;
+    uint8_t b[FG_TAG_TAIL_LEN] = {0};
+    memcpy(b, data, len < FG_TAG_TAIL_LEN ? len : FG_TAG_TAIL_LEN);
+    bool tail = b[2] == FG_TAG_TAIL_VERSION;
+    const char *why = b[2] != FG_TAG_VERSION && !tail ? "an unknown version"
+                      : b[3] > FG_POS                 ? "an unknown strategy"
+                      : b[4] > FG_PCT_MAX_DEPTH       ? "a depth above FG_PCT_MAX_DEPTH" : NULL;
     if (why)
         return bad_tag(b, why);
     o->strategy = (fg_strategy)b[3];
     o->depth = b[4];
-    *skip = len < FG_TAG_LEN ? len : FG_TAG_LEN;
+    size_t n = tail ? FG_TAG_TAIL_LEN : FG_TAG_LEN;
+    *skip = len < n ? len : n;
+    S->tail = tail;
+    if (tail)
+        fg__rng_seed((uint64_t)b[5] | (uint64_t)b[6] << 8 | (uint64_t)b[7] << 16 | (uint64_t)b[8] << 24);
     return 0;
 }
 

@@ -299,6 +299,7 @@ int fg_run_bytes(fg_fn root, void *arg, const fg_opts *o, const uint8_t *data, s
     S->in = data;
     S->in_len = data ? len : 0;
     S->in_pos = 0;
+    S->tail = false;
     if (S->in_len >= 2 && data[0] == FG_TAG0 && !S->active) {
         /* a tagged input names its own strategy (prio.c) */
         fg_opts tagged = o ? *o : defaults;

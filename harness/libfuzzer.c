@@ -186,33 +186,48 @@ static size_t mutate_pct(uint8_t *data, size_t size, size_t max_size, size_t at,
     return size;
 }
 
-static bool tagged(const uint8_t *d, size_t n)
+/* The length of the input's strategy tag (version 1 or 2), 0 when it has none. */
+static size_t tag_len(const uint8_t *d, size_t n)
 {
-    return n >= FG_TAG_LEN && d[0] == FG_TAG0 && d[1] == FG_TAG1 && d[2] == FG_TAG_VERSION && d[3] <= FG_POS;
+    if (n < FG_TAG_LEN || d[0] != FG_TAG0 || d[1] != FG_TAG1 || d[3] > FG_POS)
+        return 0;
+    if (d[2] == FG_TAG_VERSION)
+        return FG_TAG_LEN;
+    return d[2] == FG_TAG_TAIL_VERSION && n >= FG_TAG_TAIL_LEN ? FG_TAG_TAIL_LEN : 0;
 }
 
-/* Under FUGUE_STRATEGY every mutated input starts with its tag, so a crash
- * libFuzzer saves replays in the driver with no flag. */
+static bool tagged(const uint8_t *d, size_t n)
+{
+    return tag_len(d, n) != 0;
+}
+
+/* Every mutated input starts with a version-2 tag (its tail is a random run;
+ * FUGUE_RANDOM_TAIL=0: none, and a version-1 tag under FUGUE_STRATEGY only),
+ * so a crash libFuzzer saves replays in the driver with no flag. */
 static size_t force_tag(uint8_t *data, size_t size, size_t max_size, unsigned seed)
 {
-    if (forced.kind < 0 && !forced.depth)
+    size_t want = random_tail ? FG_TAG_TAIL_LEN : FG_TAG_LEN;
+    if (!random_tail && forced.kind < 0 && !forced.depth)
         return size;
-    if (tagged(data, size) || max_size < FG_TAG_LEN)
+    if (tagged(data, size) || max_size < want)
         return size;
     fg_opts o = fg_target_opts(target);
     fg__strategy_apply(&forced, &o, seed);
-    size_t keep = size + FG_TAG_LEN <= max_size ? size : max_size - FG_TAG_LEN;
-    memmove(data + FG_TAG_LEN, data, keep);
-    fg_strategy_tag(o.strategy, o.depth, data);
-    return keep + FG_TAG_LEN;
+    size_t keep = size + want <= max_size ? size : max_size - want;
+    memmove(data + want, data, keep);
+    if (random_tail)
+        fg_tail_tag(o.strategy, o.depth, (uint32_t)mix(seed), data);
+    else
+        fg_strategy_tag(o.strategy, o.depth, data);
+    return keep + want;
 }
 
-static size_t mutate(uint8_t *data, size_t size, size_t max_size, unsigned int seed);
+static size_t mutate(uint8_t *data, size_t size, size_t max_size, size_t at, unsigned int seed);
 
 size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size, unsigned int seed)
 {
     size = force_tag(data, size, max_size, seed);
-    size_t at = tagged(data, size) ? FG_TAG_LEN : 0;
+    size_t at = tag_len(data, size);
     fg_strategy s = at ? (fg_strategy)data[3] : target->strategy;
     unsigned depth = at ? data[4] : target->depth;
     /* PCT runs that read the stream (losses, delays, fg_rand_*) need its bytes mutated too: half the time */
@@ -221,20 +236,28 @@ size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size, unsi
     if ((s == FG_PCT || s == FG_POS) && header_every && seed % header_every == 1)
         return mutate_header(data, size, max_size, at, s == FG_PCT ? (depth ? depth : 3) : 0,
                              (uint64_t)seed * 0x9e3779b97f4a7c15ull >> 7);
-    size_t n = mutate(data, size, max_size, seed);
-    /* libFuzzer's byte mutations may break the tag: put it back */
-    return at && !tagged(data, n) ? force_tag(data, n, max_size, seed) : n;
+    return mutate(data, size, max_size, at, seed);
 }
 
 /* Some mutations keep a prefix of a corpus input (a schedule that got
  * somewhere) and make the rest of the run uniformly random: random mode's
- * strength, started from the fuzzer's progress. The others are libFuzzer's. */
-static size_t mutate(uint8_t *data, size_t size, size_t max_size, unsigned int seed)
+ * strength, started from the fuzzer's progress. Behind a version-2 tag that
+ * is a cut and a new tail seed; the others are libFuzzer's. */
+static size_t mutate(uint8_t *data, size_t size, size_t max_size, size_t at, unsigned int seed)
 {
     uint64_t x = (uint64_t)seed * 0x9e3779b97f4a7c15ull + 1;
-    if (!random_tail || seed % random_tail || !max_size)
-        return LLVMFuzzerMutate(data, size, max_size);
+    if (!random_tail || seed % random_tail || max_size <= at)   /* the tag stays as it is */
+        return at + LLVMFuzzerMutate(data + at, size - at, max_size - at);
     x ^= x >> 31, x *= 0xbf58476d1ce4e5b9ull;
+    if (at == FG_TAG_TAIL_LEN) {
+        /* PCT's header is its schedule: raw tail bytes there would be no change points */
+        size_t from = at + (data[3] == FG_PCT ? HDR_LEN : 0);
+        size_t cut = size > from ? from + (size_t)(x % (size - from + 1)) : size;
+        uint32_t s = (uint32_t)mix(x);
+        for (int i = 0; i < 4; i++)
+            data[FG_TAG_LEN + i] = (uint8_t)(s >> (8 * i));
+        return cut;
+    }
     size_t cut = size ? (size_t)(x % (size + 1)) : 0;
     size_t len = cut + 8 + (size_t)((x >> 32) % 64);
     if (len > max_size)

@@ -245,6 +245,12 @@ FG_API void fg_rand_bytes(void *buf, size_t n);
 #define FG_TAG_VERSION 1
 #define FG_TAG_LEN 5
 FG_API size_t fg_strategy_tag(fg_strategy s, unsigned depth, uint8_t out[FG_TAG_LEN]);
+/* Version 2 adds a u32 seed, fe 5c 02 STRATEGY DEPTH SEED[4]: past the input's end the bytes
+ * come from a generator seeded with it instead of reading as 0 (the fuzzers' inputs: every
+ * input is a prefix plus a random run). Writes the tag; returns its length. */
+#define FG_TAG_TAIL_VERSION 2
+#define FG_TAG_TAIL_LEN 9
+FG_API size_t fg_tail_tag(fg_strategy s, unsigned depth, uint32_t seed, uint8_t out[FG_TAG_TAIL_LEN]);
 
 /* ---- hints for the search ------------------------------------------------------ */
 

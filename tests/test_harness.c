@@ -325,8 +325,8 @@ Test(harness, libfuzzer_pct_finds_and_tags, .init = make_tmp, .fini = tmp_remove
         uint8_t tag[FG_TAG_LEN] = {0};
         cr_expect_eq(fread(tag, 1, sizeof tag, f), sizeof tag);
         fclose(f);
-        cr_expect(tag[0] == FG_TAG0 && tag[1] == FG_TAG1 && tag[2] == FG_TAG_VERSION && tag[3] == FG_PCT && tag[4] == 3,
-                  "%s: the crash is PCT-tagged at depth 3: %02x %02x %02x %02x %02x", t, tag[0], tag[1], tag[2],
+        cr_expect(tag[0] == FG_TAG0 && tag[1] == FG_TAG1 && tag[2] == FG_TAG_TAIL_VERSION && tag[3] == FG_PCT && tag[4] == 3,
+                  "%s: the crash is PCT-tagged (with its random tail) at depth 3: %02x %02x %02x %02x %02x", t, tag[0], tag[1], tag[2],
                   tag[3], tag[4]);
         cr_expect_eq(sh_status(out, sizeof out, "'%s/%s' replay '%s'", bin(), t, crash), 1, "%s", out);
         cr_expect(strstr(out, cases[c].outcome), "%s replays as %s: %s", t, cases[c].outcome, out);
