@@ -129,6 +129,9 @@ bool fg__wheel_advance(struct wheel *w);
 
 /* ---- tasks and the sim ---- */
 
+/* A task that yielded with others ready (fg_yield's fast path) waits in the ready ring
+ * still T_RUNNING: only S->cur's state is ever asked whether it runs, and the two
+ * stores per yield are a tenth of a switch. */
 enum { T_READY, T_RUNNING, T_BLOCKED, T_DONE };
 
 struct waitq { struct task *head, *tail; };
@@ -171,7 +174,8 @@ struct idle_hook {
     bool queued;
 };
 
-struct steprec { fg_time time; int task; uint32_t nspans; const char *call, *file, *span; int line; };
+/* call..nspans in struct task's order: a step copies them in two stores; span is set only when nspans is */
+struct steprec { const char *call, *file; int line; uint32_t nspans; fg_time time; int task; const char *span; };
 #define LAST_STEPS 16
 /* a host fault (crash, restart, pause, resume, partition, heal): the report names the last ones */
 struct faultrec { fg_time time; uint64_t step; int task, a, b; const char *what; };
@@ -358,13 +362,15 @@ static inline void fg__trace_step(struct task *t)
     fg_time now = S->wheel.now;
     S->hash = fg__mix(S->hash, ((uint64_t)(uint32_t)t->id << 32) ^ (uint64_t)now);
     struct steprec *r = &S->last[S->steps % LAST_STEPS];
+    _Static_assert(offsetof(struct task, file) - offsetof(struct task, call) == offsetof(struct steprec, file) &&
+                       offsetof(struct task, line) - offsetof(struct task, call) == offsetof(struct steprec, line) &&
+                       offsetof(struct task, nspans) - offsetof(struct task, call) == offsetof(struct steprec, nspans),
+                   "struct steprec's head mirrors struct task's call..nspans");
+    memcpy(r, &t->call, offsetof(struct steprec, nspans) + sizeof r->nspans);
     r->time = now;
     r->task = t->id;
-    r->call = t->call;
-    r->file = t->file;
-    r->line = t->line;
-    r->nspans = t->nspans;
-    r->span = t->nspans ? t->spans[t->nspans - 1] : NULL;
+    if (FG_UNLIKELY(t->nspans))
+        r->span = t->spans[t->nspans - 1];
     if (FG_UNLIKELY(S->o.on_step != NULL))
         fg__trace_hook(t);
 }

@@ -42,12 +42,12 @@ static struct task *take(uint32_t i)
 }
 
 /* A yield with others ready under a strategy that takes the first: the first runs and
- * `self` goes last, as fg__ready and take(0) would, in two stores instead of four. */
+ * `self` goes last (still T_RUNNING, see internal.h), as fg__ready and take(0) would,
+ * in two stores instead of five. */
 static inline struct task *rotate(struct task *self)
 {
     uint32_t mask = S->rq_cap - 1, head = S->rq_head;
     struct task *t = S->rq[head];
-    self->state = T_READY;
     S->rq[(head + S->rq_len) & mask] = self;   /* len < cap: head's slot, already read, at the most */
     S->rq_head = head = (head + 1) & mask;
     if (S->rq_len > 1) {
@@ -231,18 +231,23 @@ static void over_budget(void)
              (unsigned long long)S->o.max_instant_steps);
 }
 
-static inline __attribute__((always_inline)) void resumed(struct task *t)
+static inline __attribute__((always_inline)) void resumed_as(struct task *t, bool yielded)
 {
     if (S->zombie) {
         fg__stack_put(S->zombie);
         S->zombie = NULL;
     }
-    t->state = T_RUNNING;
-    if (t->canary)   /* read when it switches away: fetch it while the task runs */
-        __builtin_prefetch(t->canary);
+    if (!yielded)
+        t->state = T_RUNNING;
+    __builtin_prefetch(t->canary);   /* read when it switches away: fetch it while the task runs (NULL: a no-op) */
     if (FG_UNLIKELY(++S->steps > S->step_limit))
         over_budget();
     fg__trace_step(t);
+}
+
+static inline __attribute__((always_inline)) void resumed(struct task *t)
+{
+    resumed_as(t, false);
 }
 
 void fg__resumed(struct task *t)
@@ -270,9 +275,10 @@ void fg__schedule(void)
     schedule(S->cur);
 }
 
-int fg_yield_(void)
+/* fg_yield when the fast path may not take it: refusals, cancellation, nobody else
+ * ready, or a strategy that chooses. */
+static FG_POOLED_HOT __attribute__((noinline)) int yield_slow(struct task *t)
 {
-    struct task *t = S->cur;
     if (FG_UNLIKELY(!S->active || !t))
         return fg__misuse("fg_yield", -EPERM, "called outside a running sim");
     if (FG_UNLIKELY(t->state != T_RUNNING || S->in_hook))
@@ -282,13 +288,26 @@ int fg_yield_(void)
     t->call = "fg_yield";
     t->file = fg__file;
     t->line = fg__line;
-    if (FG_LIKELY(S->rq_len && S->o.strategy < FG_RANDOM)) {
-        t = switch_to(t, rotate(t));
-        resumed(t);
-    } else {
-        fg__ready(t);
-        schedule(t);
-    }
+    fg__ready(t);
+    schedule(t);
+    return t->cancelled ? -ECANCELED : 0;
+}
+
+int fg_yield_(void)
+{
+    struct task *t = S->cur;
+    /* one test for the common case (or'd, not branched): yield_slow sorts out the rest */
+    if (FG_UNLIKELY(!t) || FG_UNLIKELY((t->state ^ T_RUNNING) | S->in_hook | t->cancelled | !S->active |
+                                       !S->rq_len | (S->o.strategy >= FG_RANDOM)))
+        return yield_slow(t);
+    t->call = "fg_yield";
+    t->file = fg__file;
+    t->line = fg__line;
+    struct task *next = rotate(t);
+    if (!next)
+        __builtin_unreachable();   /* the ready ring holds tasks: the switch needs no test for main */
+    t = switch_to(t, next);
+    resumed_as(t, true);
     return t->cancelled ? -ECANCELED : 0;
 }
 
