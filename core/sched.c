@@ -258,6 +258,8 @@ void fg__resumed(struct task *t)
 static inline __attribute__((always_inline)) void schedule(struct task *self)
 {
     struct task *next;
+    if (!self)
+        __builtin_unreachable();   /* a task schedules: self comes back from the switch in a register */
     /* the common case without a call: a task is ready and the strategy takes the first
      * (PCT and POS look at every pick: they draw and update priorities) */
     if (FG_LIKELY(S->rq_len && (S->o.strategy < FG_RANDOM || (S->rq_len == 1 && S->o.strategy == FG_RANDOM))))
