@@ -243,7 +243,7 @@ __attribute__((noinline)) static int send_pass(fg_chan *c, void *data, size_t si
     /* an empty bare FIFO: straight to a waiting receiver, as a push and a pop would */
     struct task *r = fg__por_pick(&c->receivers);
     *(fg_item *)r->wait_data = (fg_item){data, size, 0, 0, 0};
-    fg__wake(r, 0);
+    fg__wake_inline(r, 0);
     return 0;
 }
 

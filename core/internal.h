@@ -285,10 +285,38 @@ int fg__block(fg_time deadline, const char *call);
 int fg__wait(struct waitq *q, fg_time deadline, const char *call);
 /* Makes a blocked task ready; its blocking call returns `result`. */
 void fg__wake(struct task *t, int result);
+/* A wait queue's FIFO order, inline: every block and wake goes through them. */
+static inline void fg__waitq_push(struct waitq *q, struct task *t)
+{
+    t->wq = q;
+    t->wq_next = NULL;
+    t->wq_prev = q->tail;
+    if (q->tail)
+        q->tail->wq_next = t;
+    else
+        q->head = t;
+    q->tail = t;
+}
+
+static inline void fg__waitq_remove(struct task *t)
+{
+    struct waitq *q = t->wq;
+    if (!q)
+        return;
+    if (t->wq_prev)
+        t->wq_prev->wq_next = t->wq_next;
+    else
+        q->head = t->wq_next;
+    if (t->wq_next)
+        t->wq_next->wq_prev = t->wq_prev;
+    else
+        q->tail = t->wq_prev;
+    t->wq = NULL;
+}
+
 /* Wakes the first task in `q`; returns it, or NULL. */
 struct task *fg__wake_first(struct waitq *q, int result);
-void fg__waitq_push(struct waitq *q, struct task *t);
-void fg__waitq_remove(struct task *t);
+
 /* Entry checks shared by the API: returns the current task, or NULL after a misuse message. */
 struct task *fg__current(const char *call);
 /* Prints "fugue: task X: call: what" and returns err. */
@@ -336,6 +364,20 @@ uint64_t fg__rng_u64(void);
 
 /* hint.c: a hand-off to t from the running task, for opts.on_feature and opts.on_event */
 void fg__handoff(struct task *t);
+/* fg__wake inline, for a hot hand-off (a channel's sender to its receiver) */
+static inline void fg__wake_inline(struct task *t, int result)
+{
+    if (t->state != T_BLOCKED)
+        return;
+    t->result = result;
+    if (FG_UNLIKELY(S->watch_wakes))
+        fg__handoff(t);
+    if (t->timer.armed)
+        fg__timer_cancel(&S->wheel, &t->timer);
+    if (t->wq)
+        fg__waitq_remove(t);
+    fg__ready(t);
+}
 
 /* prio.c: PCT and POS */
 /* Reads the strategy tag at the input's front into `o`; *skip: its length. -EPROTO if unknown. */

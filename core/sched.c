@@ -313,6 +313,57 @@ int fg_yield_(void)
     return t->cancelled ? -ECANCELED : 0;
 }
 
+/* ---- blocking: every waiting call in fugue is built on these ---- */
+
+static void timed_out(struct timer *tm)
+{
+    fg__wake(FG_CONTAINER(tm, struct task, timer), -ETIMEDOUT);
+}
+
+/* Why a call may not block now: 0, or what it returns instead. */
+static int cannot_block(struct task *t, fg_time deadline, const char *call)
+{
+    /* a callback run by the scheduler (monitor, drop, idle hook) is on a task that is not running */
+    if (FG_UNLIKELY(t->state != T_RUNNING || S->in_hook))
+        return fg__misuse(call, -EPERM, "a callback may not block");
+    if (FG_UNLIKELY(t->cancelled)) {
+        fg__cancel_point(t);
+        return -ECANCELED;
+    }
+    return deadline <= S->wheel.now ? -ETIMEDOUT : 0;
+}
+
+static inline __attribute__((always_inline)) int block(struct task *t, fg_time deadline, const char *call)
+{
+    t->state = T_BLOCKED;
+    t->call = call;
+    t->file = fg__file;
+    t->line = fg__line;
+    if (deadline != FG_FOREVER) {
+        t->timer.fire = timed_out;
+        fg__timer_add(&S->wheel, &t->timer, deadline);
+    }
+    schedule(t);
+    return t->result;
+}
+
+int fg__block(fg_time deadline, const char *call)
+{
+    struct task *t = S->cur;
+    int r = cannot_block(t, deadline, call);
+    return r ? r : block(t, deadline, call);
+}
+
+int fg__wait(struct waitq *q, fg_time deadline, const char *call)
+{
+    struct task *t = S->cur;
+    int r = cannot_block(t, deadline, call);
+    if (r)
+        return r;
+    fg__waitq_push(q, t);
+    return block(t, deadline, call);
+}
+
 /* Called from fg_run on the main context: runs the sim until no task is left. */
 void fg__sched_run(void)
 {
