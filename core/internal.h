@@ -28,7 +28,7 @@
 #define FG_UNLIKELY(x) __builtin_expect(!!(x), 0)
 #define FG_CONTAINER(p, type, field) ((type *)(void *)((char *)(p) - offsetof(type, field)))
 
-/* ---- context switch (ctx_*.S or ctx_ucontext.c) ---- */
+/* ---- context switch (inline on x86_64, ctx_aarch64.S, or ctx.c: ucontext, emscripten) ---- */
 
 #ifdef FG_UCONTEXT
 #include <ucontext.h>
@@ -130,8 +130,8 @@ bool fg__wheel_advance(struct wheel *w);
 /* ---- tasks and the sim ---- */
 
 /* A task that yielded with others ready (fg_yield's fast path) waits in the ready ring
- * still T_RUNNING: only S->cur's state is ever asked whether it runs, and the two
- * stores per yield are a tenth of a switch. */
+ * still T_RUNNING: only S->cur's state is ever asked whether it runs (a parked one is
+ * T_BLOCKED, a woken one T_READY), and a store per yield is a thirtieth of a switch. */
 enum { T_READY, T_RUNNING, T_BLOCKED, T_DONE };
 
 struct waitq { struct task *head, *tail; };

@@ -231,23 +231,17 @@ static void over_budget(void)
              (unsigned long long)S->o.max_instant_steps);
 }
 
-static inline __attribute__((always_inline)) void resumed_as(struct task *t, bool yielded)
+static inline __attribute__((always_inline)) void resumed(struct task *t)
 {
     if (S->zombie) {
         fg__stack_put(S->zombie);
         S->zombie = NULL;
     }
-    if (!yielded)
-        t->state = T_RUNNING;
+    t->state = T_RUNNING;   /* a yielded task may have been parked and woken meanwhile (host.c) */
     __builtin_prefetch(t->canary);   /* read when it switches away: fetch it while the task runs (NULL: a no-op) */
     if (FG_UNLIKELY(++S->steps > S->step_limit))
         over_budget();
     fg__trace_step(t);
-}
-
-static inline __attribute__((always_inline)) void resumed(struct task *t)
-{
-    resumed_as(t, false);
 }
 
 void fg__resumed(struct task *t)
@@ -279,7 +273,7 @@ void fg__schedule(void)
 
 /* fg_yield when the fast path may not take it: refusals, cancellation, nobody else
  * ready, or a strategy that chooses. */
-static FG_POOLED_HOT __attribute__((noinline)) int yield_slow(struct task *t)
+static __attribute__((noinline)) int yield_slow(struct task *t)
 {
     if (FG_UNLIKELY(!S->active || !t))
         return fg__misuse("fg_yield", -EPERM, "called outside a running sim");
@@ -309,7 +303,7 @@ int fg_yield_(void)
     if (!next)
         __builtin_unreachable();   /* the ready ring holds tasks: the switch needs no test for main */
     t = switch_to(t, next);
-    resumed_as(t, true);
+    resumed(t);
     return t->cancelled ? -ECANCELED : 0;
 }
 
