@@ -235,23 +235,28 @@ __attribute__((noinline)) static int send_slow(fg_chan *c, void *data, size_t si
     return fg__wait(&c->senders, deadline, "fg_chan_send");
 }
 
+/* fg_chan_send_ to a waiting receiver, out of the fast path's way (a call there would cost it registers). */
+__attribute__((noinline)) static int send_pass(fg_chan *c, void *data, size_t size, fg_time deadline)
+{
+    if (!fg__queue_pass(c->q))
+        return send_slow(c, data, size, deadline);
+    /* an empty bare FIFO: straight to a waiting receiver, as a push and a pop would */
+    struct task *r = fg__por_pick(&c->receivers);
+    *(fg_item *)r->wait_data = (fg_item){data, size, 0, 0, 0};
+    fg__wake_inline(r, 0);
+    return 0;
+}
+
 /* The common case inline and small: nothing to check twice, nobody to wait for. */
 int fg_chan_send_(fg_chan *c, void *data, size_t size, fg_time deadline)
 {
     struct task *t = S->cur;
     if (FG_LIKELY(S->active && t && c && !c->dead && !c->closed && !c->senders.head && !t->cancelled &&
                   alone(c, c->sender, c->one_sender, t))) {
-        if (c->receivers.head) {
-            if (fg__queue_pass(c->q)) {
-                /* an empty bare FIFO: straight to a waiting receiver, as a push and a pop would */
-                struct task *r = fg__por_pick(&c->receivers);
-                *(fg_item *)r->wait_data = (fg_item){data, size, 0, 0, 0};
-                fg__wake(r, 0);
-                return 0;
-            }
-        } else if (fg__queue_put_inline(c->q, data, size)) {
+        if (c->receivers.head)
+            return send_pass(c, data, size, deadline);
+        if (fg__queue_put_inline(c->q, data, size))
             return 0;
-        }
     }
     return send_slow(c, data, size, deadline);
 }
@@ -318,25 +323,36 @@ __attribute__((noinline)) static int recv_slow(fg_chan *c, void **data, size_t *
     return r;
 }
 
-/* The common cases inline: an item to take, or an empty untimed channel to wait on. */
+/* fg_chan_recv_ with no item to take at once: an empty untimed bare FIFO waits here, out
+ * of the fast path's way (what stays live across a wait would cost it its registers). */
+__attribute__((noinline)) static int recv_wait(fg_chan *c, void **data, size_t *size, fg_time deadline)
+{
+    if (c->closed || c->timed || c->q->ops != &fg__fifo_ops)
+        return recv_slow(c, data, size, deadline);
+    fg_item it;
+    S->cur->wait_data = &it;
+    int r = fg__wait(&c->receivers, deadline, "fg_chan_recv");
+    if (r == 0)
+        give(&it, data, size);
+    return r;
+}
+
+/* The common case inline and small: an item to take; an empty channel waits in recv_wait. */
 int fg_chan_recv_(fg_chan *c, void **data, size_t *size, fg_time deadline)
 {
     struct task *t = S->cur;
     if (FG_LIKELY(S->active && t && c && !c->dead && !c->receivers.head && !t->cancelled &&
                   alone(c, c->receiver, c->one_receiver, t))) {
-        fg_item it;
-        if (fg__queue_take(c->q, &it.data, &it.size) == 0) {
-            if (c->senders.head)
-                settle(c);
-        } else if (!c->closed && !c->timed) {
-            t->wait_data = &it;
-            int r = fg__wait(&c->receivers, deadline, "fg_chan_recv");
-            if (r)
-                return r;
-        } else {
-            return recv_slow(c, data, size, deadline);
-        }
-        give(&it, data, size);
+        void *d;
+        size_t n;
+        if (FG_UNLIKELY(!fg__queue_take_inline(c->q, &d, &n)))
+            return recv_wait(c, data, size, deadline);
+        if (data)
+            *data = d;
+        if (size)
+            *size = n;
+        if (FG_UNLIKELY(c->senders.head != NULL))
+            settle(c);
         return 0;
     }
     return recv_slow(c, data, size, deadline);

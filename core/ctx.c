@@ -1,4 +1,5 @@
-/* Building a fresh context for the assembly switch (ctx_<arch>.S), the
+/* Building a fresh context for the assembly switch (inline on x86_64, see
+ * internal.h; ctx_aarch64.S), the
  * portable ucontext fallback (meson -Dcontext=ucontext), or emscripten's
  * fibers in WebAssembly (meson -Dcontext=emscripten, docs/wasm.md). */
 #include "internal.h"
@@ -60,6 +61,19 @@ void fg__ctx_switch(struct ctx *from, struct ctx *to)
     emscripten_fiber_swap(from->sp, to->sp);
 }
 
+#elif defined(FG_CTX_INLINE)
+
+/* The first switch jumps to entry() as if called: a zero return address (backtraces
+ * stop there) on a 16-byte aligned stack, and a zero frame pointer. */
+void fg__ctx_make(struct ctx *c, void *lo, size_t size, void (*entry)(void))
+{
+    uint64_t *sp = (uint64_t *)(((uintptr_t)lo + size) & ~(uintptr_t)15) - 1;
+    *sp = 0;
+    c->sp = sp;
+    c->pc = (void *)(uintptr_t)entry;
+    c->bp = NULL;
+}
+
 #else
 
 void fg__ctx_start(void);
@@ -67,14 +81,7 @@ void fg__ctx_start(void);
 void fg__ctx_make(struct ctx *c, void *lo, size_t size, void (*entry)(void))
 {
     uintptr_t top = ((uintptr_t)lo + size) & ~(uintptr_t)15;
-#if defined(__x86_64__)
-    /* frame popped by fg__ctx_switch: r15, r14, r13, r12, rbx, rbp, return address */
-    uint64_t *sp = (uint64_t *)top - 9;
-    memset(sp, 0, 9 * sizeof *sp);
-    sp[3] = (uint64_t)(uintptr_t)entry;  /* r12 */
-    sp[6] = (uint64_t)(uintptr_t)fg__ctx_start;
-    c->sp = sp;
-#elif defined(__aarch64__)
+#if defined(__aarch64__)
     uint64_t *sp = (uint64_t *)(top - 176);
     uint64_t fpcr;
     memset(sp, 0, 176);

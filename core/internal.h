@@ -28,17 +28,52 @@
 #define FG_UNLIKELY(x) __builtin_expect(!!(x), 0)
 #define FG_CONTAINER(p, type, field) ((type *)(void *)((char *)(p) - offsetof(type, field)))
 
-/* ---- context switch (ctx_*.S or ctx_ucontext.c) ---- */
+/* ---- context switch (inline on x86_64, ctx_aarch64.S, or ctx.c: ucontext, emscripten) ---- */
 
 #ifdef FG_UCONTEXT
 #include <ucontext.h>
 struct ctx { ucontext_t uc; };
+#elif defined(__x86_64__) && !defined(__EMSCRIPTEN__)
+#define FG_CTX_INLINE 1
+struct ctx { void *sp, *pc, *bp; };
 #else
 struct ctx { void *sp; };
 #endif
 /* Prepares `c` to run entry() on [lo, lo+size) at its first switch. */
 void fg__ctx_make(struct ctx *c, void *lo, size_t size, void (*entry)(void));
+#ifdef FG_CTX_INLINE
+#ifdef __AVX512F__
+#define FG_CTX_CLOBBER_HI "xmm16", "xmm17", "xmm18", "xmm19", "xmm20", "xmm21", "xmm22", "xmm23", \
+    "xmm24", "xmm25", "xmm26", "xmm27", "xmm28", "xmm29", "xmm30", "xmm31",
+#else
+#define FG_CTX_CLOBBER_HI
+#endif
+/* Saves the stack, the frame pointer and where to resume in `from`, and jumps into `to`.
+ * Inline, and every other register declared clobbered: the compiler saves only what
+ * its caller keeps live (no call, no return, no six pushes and pops per switch).
+ * Whoever resumes us jumps here with its `to` in rsi: our own ctx, so the caller
+ * gets its task back without a load (ctx is a task's first field). The x87 and SSE
+ * control words (rounding modes) are shared by all tasks, as in most coroutine libraries. */
+static inline __attribute__((always_inline)) struct ctx *fg__ctx_switch(struct ctx *from, struct ctx *to)
+{
+    __asm__ volatile("leaq 1f(%%rip), %%rax\n\t"
+                     "movq %%rsp, (%%rdi)\n\t"
+                     "movq %%rax, 8(%%rdi)\n\t"
+                     "movq %%rbp, 16(%%rdi)\n\t"
+                     "movq 16(%%rsi), %%rbp\n\t"
+                     "movq (%%rsi), %%rsp\n\t"
+                     "jmpq *8(%%rsi)\n"
+                     "1:"
+                     : "+D"(from), "+S"(to)
+                     :
+                     : "rax", "rbx", "rcx", "rdx", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15",
+                       "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9",
+                       "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15", FG_CTX_CLOBBER_HI "memory", "cc");
+    return to;
+}
+#else
 void fg__ctx_switch(struct ctx *from, struct ctx *to);
+#endif
 
 /* ---- stacks (stack.c): mmap'd, guard page below, pooled across sims ---- */
 
@@ -94,6 +129,9 @@ bool fg__wheel_advance(struct wheel *w);
 
 /* ---- tasks and the sim ---- */
 
+/* A task that yielded with others ready (fg_yield's fast path) waits in the ready ring
+ * still T_RUNNING: only S->cur's state is ever asked whether it runs (a parked one is
+ * T_BLOCKED, a woken one T_READY), and a store per yield is a thirtieth of a switch. */
 enum { T_READY, T_RUNNING, T_BLOCKED, T_DONE };
 
 struct waitq { struct task *head, *tail; };
@@ -136,7 +174,8 @@ struct idle_hook {
     bool queued;
 };
 
-struct steprec { fg_time time; int task; uint32_t nspans; const char *call, *file, *span; int line; };
+/* call..nspans in struct task's order: a step copies them in two stores; span is set only when nspans is */
+struct steprec { const char *call, *file; int line; uint32_t nspans; fg_time time; int task; const char *span; };
 #define LAST_STEPS 16
 /* a host fault (crash, restart, pause, resume, partition, heal): the report names the last ones */
 struct faultrec { fg_time time; uint64_t step; int task, a, b; const char *what; };
@@ -247,10 +286,38 @@ int fg__block(fg_time deadline, const char *call);
 int fg__wait(struct waitq *q, fg_time deadline, const char *call);
 /* Makes a blocked task ready; its blocking call returns `result`. */
 void fg__wake(struct task *t, int result);
+/* A wait queue's FIFO order, inline: every block and wake goes through them. */
+static inline void fg__waitq_push(struct waitq *q, struct task *t)
+{
+    t->wq = q;
+    t->wq_next = NULL;
+    t->wq_prev = q->tail;
+    if (q->tail)
+        q->tail->wq_next = t;
+    else
+        q->head = t;
+    q->tail = t;
+}
+
+static inline void fg__waitq_remove(struct task *t)
+{
+    struct waitq *q = t->wq;
+    if (!q)
+        return;
+    if (t->wq_prev)
+        t->wq_prev->wq_next = t->wq_next;
+    else
+        q->head = t->wq_next;
+    if (t->wq_next)
+        t->wq_next->wq_prev = t->wq_prev;
+    else
+        q->tail = t->wq_prev;
+    t->wq = NULL;
+}
+
 /* Wakes the first task in `q`; returns it, or NULL. */
 struct task *fg__wake_first(struct waitq *q, int result);
-void fg__waitq_push(struct waitq *q, struct task *t);
-void fg__waitq_remove(struct task *t);
+
 /* Entry checks shared by the API: returns the current task, or NULL after a misuse message. */
 struct task *fg__current(const char *call);
 /* Prints "fugue: task X: call: what" and returns err. */
@@ -298,6 +365,20 @@ uint64_t fg__rng_u64(void);
 
 /* hint.c: a hand-off to t from the running task, for opts.on_feature and opts.on_event */
 void fg__handoff(struct task *t);
+/* fg__wake inline, for a hot hand-off (a channel's sender to its receiver) */
+static inline void fg__wake_inline(struct task *t, int result)
+{
+    if (t->state != T_BLOCKED)
+        return;
+    t->result = result;
+    if (FG_UNLIKELY(S->watch_wakes))
+        fg__handoff(t);
+    if (t->timer.armed)
+        fg__timer_cancel(&S->wheel, &t->timer);
+    if (t->wq)
+        fg__waitq_remove(t);
+    fg__ready(t);
+}
 
 /* prio.c: PCT and POS */
 /* Reads the strategy tag at the input's front into `o`; *skip: its length. -EPROTO if unknown. */
@@ -324,13 +405,15 @@ static inline void fg__trace_step(struct task *t)
     fg_time now = S->wheel.now;
     S->hash = fg__mix(S->hash, ((uint64_t)(uint32_t)t->id << 32) ^ (uint64_t)now);
     struct steprec *r = &S->last[S->steps % LAST_STEPS];
+    _Static_assert(offsetof(struct task, file) - offsetof(struct task, call) == offsetof(struct steprec, file) &&
+                       offsetof(struct task, line) - offsetof(struct task, call) == offsetof(struct steprec, line) &&
+                       offsetof(struct task, nspans) - offsetof(struct task, call) == offsetof(struct steprec, nspans),
+                   "struct steprec's head mirrors struct task's call..nspans");
+    memcpy(r, &t->call, offsetof(struct steprec, nspans) + sizeof r->nspans);
     r->time = now;
     r->task = t->id;
-    r->call = t->call;
-    r->file = t->file;
-    r->line = t->line;
-    r->nspans = t->nspans;
-    r->span = t->nspans ? t->spans[t->nspans - 1] : NULL;
+    if (FG_UNLIKELY(t->nspans))
+        r->span = t->spans[t->nspans - 1];
     if (FG_UNLIKELY(S->o.on_step != NULL))
         fg__trace_hook(t);
 }

@@ -58,20 +58,26 @@ static inline int fg__queue_put(fg_queue *q, void *data, size_t size, fg_item *b
     return fg__queue_put_inline(q, data, size) ? 0 : fg__queue_put_slow(q, data, size, back);
 }
 
-static inline int fg__queue_take(fg_queue *q, void **data, size_t *size)
+/* A bare FIFO's head item, taken: true. Anything else (empty, another queue): false, nothing done. */
+static inline bool fg__queue_take_inline(fg_queue *q, void **data, size_t *size)
 {
-    if (FG_LIKELY(q->ops == &fg__fifo_ops)) {
-        if (!q->n)
-            return -EAGAIN;
+    if (FG_LIKELY(q->ops == &fg__fifo_ops && q->n)) {
         const fg_item *slot = &q->ring[q->head];
         *data = slot->data;
         *size = slot->size;
         q->head = (q->head + 1) & (q->alloc - 1);
         q->n--;
         q->stats.pops++;
-        return 0;
+        return true;
     }
-    return fg__queue_take_slow(q, data, size);
+    return false;
+}
+
+static inline int fg__queue_take(fg_queue *q, void **data, size_t *size)
+{
+    if (fg__queue_take_inline(q, data, size))
+        return 0;
+    return q->ops == &fg__fifo_ops ? -EAGAIN : fg__queue_take_slow(q, data, size);
 }
 
 /* An empty bare FIFO lets an item pass straight to a waiting receiver: counts it, returns true. */

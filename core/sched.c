@@ -41,6 +41,24 @@ static struct task *take(uint32_t i)
     return t;
 }
 
+/* A yield with others ready under a strategy that takes the first: the first runs and
+ * `self` goes last (still T_RUNNING, see internal.h), as fg__ready and take(0) would,
+ * in two stores instead of five. */
+static inline struct task *rotate(struct task *self)
+{
+    uint32_t mask = S->rq_cap - 1, head = S->rq_head;
+    struct task *t = S->rq[head];
+    S->rq[(head + S->rq_len) & mask] = self;   /* len < cap: head's slot, already read, at the most */
+    S->rq_head = head = (head + 1) & mask;
+    if (S->rq_len > 1) {
+        __builtin_prefetch(S->rq[(head + 1) & mask]);
+#ifndef FG_UCONTEXT
+        __builtin_prefetch(S->rq[head]->ctx.sp);
+#endif
+    }
+    return t;
+}
+
 void fg__idle_hook(struct idle_hook *h)
 {
     if (h->queued)
@@ -165,7 +183,8 @@ void fg__asan_landed(void *fake_stack)
 }
 #endif
 
-static void switch_to(struct task *from, struct task *to)
+/* Returns the task switched from when `from` is resumed (on x86_64 without a load). */
+static inline __attribute__((always_inline)) struct task *switch_to(struct task *from, struct task *to)
 {
     if (to && FG_UNLIKELY(!to->stack))
         fg__task_start(to);
@@ -186,8 +205,14 @@ static void switch_to(struct task *from, struct task *to)
     __sanitizer_start_switch_fiber(save, to ? to->stack->lo : main_bottom, to ? to->stack->size : main_size);
     fg__ctx_switch(fc, tc);
     fg__asan_landed(from ? from->fake_stack : fake_main);
+    return from;
+#elif defined(FG_CTX_INLINE)
+    /* our own ctx comes back in a register: a task's is its first field */
+    struct ctx *self = fg__ctx_switch(fc, tc);
+    return from ? FG_CONTAINER(self, struct task, ctx) : NULL;
 #else
     fg__ctx_switch(fc, tc);
+    return from;
 #endif
 }
 
@@ -212,9 +237,8 @@ static inline __attribute__((always_inline)) void resumed(struct task *t)
         fg__stack_put(S->zombie);
         S->zombie = NULL;
     }
-    t->state = T_RUNNING;
-    if (t->canary)   /* read when it switches away: fetch it while the task runs */
-        __builtin_prefetch(t->canary);
+    t->state = T_RUNNING;   /* a yielded task may have been parked and woken meanwhile (host.c) */
+    __builtin_prefetch(t->canary);   /* read when it switches away: fetch it while the task runs (NULL: a no-op) */
     if (FG_UNLIKELY(++S->steps > S->step_limit))
         over_budget();
     fg__trace_step(t);
@@ -228,6 +252,8 @@ void fg__resumed(struct task *t)
 static inline __attribute__((always_inline)) void schedule(struct task *self)
 {
     struct task *next;
+    if (!self)
+        __builtin_unreachable();   /* a task schedules: self comes back from the switch in a register */
     /* the common case without a call: a task is ready and the strategy takes the first
      * (PCT and POS look at every pick: they draw and update priorities) */
     if (FG_LIKELY(S->rq_len && (S->o.strategy < FG_RANDOM || (S->rq_len == 1 && S->o.strategy == FG_RANDOM))))
@@ -235,7 +261,7 @@ static inline __attribute__((always_inline)) void schedule(struct task *self)
     else
         next = FG_UNLIKELY(self->dense) ? pick_roomy() : pick();
     if (next != self)
-        switch_to(self, next);
+        self = switch_to(self, next);
     /* back on self's stack */
     resumed(self);
 }
@@ -245,9 +271,10 @@ void fg__schedule(void)
     schedule(S->cur);
 }
 
-int fg_yield_(void)
+/* fg_yield when the fast path may not take it: refusals, cancellation, nobody else
+ * ready, or a strategy that chooses. */
+static __attribute__((noinline)) int yield_slow(struct task *t)
 {
-    struct task *t = S->cur;
     if (FG_UNLIKELY(!S->active || !t))
         return fg__misuse("fg_yield", -EPERM, "called outside a running sim");
     if (FG_UNLIKELY(t->state != T_RUNNING || S->in_hook))
@@ -260,6 +287,75 @@ int fg_yield_(void)
     fg__ready(t);
     schedule(t);
     return t->cancelled ? -ECANCELED : 0;
+}
+
+int fg_yield_(void)
+{
+    struct task *t = S->cur;
+    /* one test for the common case (or'd, not branched): yield_slow sorts out the rest */
+    if (FG_UNLIKELY(!t) || FG_UNLIKELY((t->state ^ T_RUNNING) | S->in_hook | t->cancelled | !S->active |
+                                       !S->rq_len | (S->o.strategy >= FG_RANDOM)))
+        return yield_slow(t);
+    t->call = "fg_yield";
+    t->file = fg__file;
+    t->line = fg__line;
+    struct task *next = rotate(t);
+    if (!next)
+        __builtin_unreachable();   /* the ready ring holds tasks: the switch needs no test for main */
+    t = switch_to(t, next);
+    resumed(t);
+    return t->cancelled ? -ECANCELED : 0;
+}
+
+/* ---- blocking: every waiting call in fugue is built on these ---- */
+
+static void timed_out(struct timer *tm)
+{
+    fg__wake(FG_CONTAINER(tm, struct task, timer), -ETIMEDOUT);
+}
+
+/* Why a call may not block now: 0, or what it returns instead. */
+static int cannot_block(struct task *t, fg_time deadline, const char *call)
+{
+    /* a callback run by the scheduler (monitor, drop, idle hook) is on a task that is not running */
+    if (FG_UNLIKELY(t->state != T_RUNNING || S->in_hook))
+        return fg__misuse(call, -EPERM, "a callback may not block");
+    if (FG_UNLIKELY(t->cancelled)) {
+        fg__cancel_point(t);
+        return -ECANCELED;
+    }
+    return deadline <= S->wheel.now ? -ETIMEDOUT : 0;
+}
+
+static inline __attribute__((always_inline)) int block(struct task *t, fg_time deadline, const char *call)
+{
+    t->state = T_BLOCKED;
+    t->call = call;
+    t->file = fg__file;
+    t->line = fg__line;
+    if (deadline != FG_FOREVER) {
+        t->timer.fire = timed_out;
+        fg__timer_add(&S->wheel, &t->timer, deadline);
+    }
+    schedule(t);
+    return t->result;
+}
+
+int fg__block(fg_time deadline, const char *call)
+{
+    struct task *t = S->cur;
+    int r = cannot_block(t, deadline, call);
+    return r ? r : block(t, deadline, call);
+}
+
+int fg__wait(struct waitq *q, fg_time deadline, const char *call)
+{
+    struct task *t = S->cur;
+    int r = cannot_block(t, deadline, call);
+    if (r)
+        return r;
+    fg__waitq_push(q, t);
+    return block(t, deadline, call);
 }
 
 /* Called from fg_run on the main context: runs the sim until no task is left. */

@@ -1,5 +1,5 @@
-/* Tasks: spawning, ending, joining, cancelling, and the blocking primitive
- * every waiting call in fugue is built on. */
+/* Tasks: spawning, ending, joining, cancelling, waking (the blocking primitive
+ * every waiting call in fugue is built on is the scheduler's, in sched.c). */
 #include "internal.h"
 
 #include <stdlib.h>
@@ -221,97 +221,11 @@ static int spawn(fg_fn fn, void *arg, const char *name, int group, bool primary,
     return t->id;
 }
 
-/* ---- blocking ---- */
-
-static void timed_out(struct timer *tm)
-{
-    fg__wake(FG_CONTAINER(tm, struct task, timer), -ETIMEDOUT);
-}
-
-/* Why a call may not block now: 0, or what it returns instead. */
-static int cannot_block(struct task *t, fg_time deadline, const char *call)
-{
-    /* a callback run by the scheduler (monitor, drop, idle hook) is on a task that is not running */
-    if (FG_UNLIKELY(t->state != T_RUNNING || S->in_hook))
-        return fg__misuse(call, -EPERM, "a callback may not block");
-    if (FG_UNLIKELY(t->cancelled)) {
-        fg__cancel_point(t);
-        return -ECANCELED;
-    }
-    return deadline <= S->wheel.now ? -ETIMEDOUT : 0;
-}
-
-static int block(struct task *t, fg_time deadline, const char *call)
-{
-    t->state = T_BLOCKED;
-    t->call = call;
-    t->file = fg__file;
-    t->line = fg__line;
-    if (deadline != FG_FOREVER) {
-        t->timer.fire = timed_out;
-        fg__timer_add(&S->wheel, &t->timer, deadline);
-    }
-    fg__schedule();
-    return t->result;
-}
-
-int fg__block(fg_time deadline, const char *call)
-{
-    struct task *t = S->cur;
-    int r = cannot_block(t, deadline, call);
-    return r ? r : block(t, deadline, call);
-}
-
-void fg__waitq_push(struct waitq *q, struct task *t)
-{
-    t->wq = q;
-    t->wq_next = NULL;
-    t->wq_prev = q->tail;
-    if (q->tail)
-        q->tail->wq_next = t;
-    else
-        q->head = t;
-    q->tail = t;
-}
-
-void fg__waitq_remove(struct task *t)
-{
-    struct waitq *q = t->wq;
-    if (!q)
-        return;
-    if (t->wq_prev)
-        t->wq_prev->wq_next = t->wq_next;
-    else
-        q->head = t->wq_next;
-    if (t->wq_next)
-        t->wq_next->wq_prev = t->wq_prev;
-    else
-        q->tail = t->wq_prev;
-    t->wq = NULL;
-}
-
-int fg__wait(struct waitq *q, fg_time deadline, const char *call)
-{
-    struct task *t = S->cur;
-    int r = cannot_block(t, deadline, call);
-    if (r)
-        return r;
-    fg__waitq_push(q, t);
-    return block(t, deadline, call);
-}
+/* ---- waking (blocking is the scheduler's: sched.c) ---- */
 
 void fg__wake(struct task *t, int result)
 {
-    if (t->state != T_BLOCKED)
-        return;
-    t->result = result;
-    if (FG_UNLIKELY(S->watch_wakes))
-        fg__handoff(t);
-    if (t->timer.armed)
-        fg__timer_cancel(&S->wheel, &t->timer);
-    if (t->wq)
-        fg__waitq_remove(t);
-    fg__ready(t);
+    fg__wake_inline(t, result);
 }
 
 struct task *fg__wake_first(struct waitq *q, int result)

@@ -182,6 +182,46 @@ Test(host, a_host_paused_forever_is_a_deadlock_naming_its_task)
     cr_assert(strstr(res.report, "ticker"), "%s", res.report);
 }
 
+/* a task that yielded waits in the ready ring; parked there and woken by the resume,
+ * it runs on as a running task: its next blocking call works */
+static int yielder_sleep_rc;
+
+static void pause_resume_later(void *arg)
+{
+    (void)arg;
+    fg_sleep(FG_SEC);
+    fg_host_resume("worker");
+}
+
+static void yield_then_sleep(void *arg)
+{
+    (void)arg;
+    fg_yield();
+    yielder_sleep_rc = fg_sleep(FG_MS);
+}
+
+static void pause_worker(void *arg)
+{
+    (void)arg;
+    fg_host_pause("worker");
+}
+
+static void parked_yielder_root(void *arg)
+{
+    (void)arg;
+    fg_spawn(pause_resume_later, NULL, .group = "ctl", .primary = true);
+    fg_spawn(yield_then_sleep, NULL, .group = "worker", .primary = true);
+    fg_spawn(pause_worker, NULL, .group = "ctl", .primary = true);
+}
+
+Test(host, a_task_parked_while_it_yielded_runs_on_after_the_resume)
+{
+    yielder_sleep_rc = 1;
+    run(parked_yielder_root);
+    cr_assert_eq(yielder_sleep_rc, 0);
+    cr_assert_eq(res.time, FG_SEC + FG_MS);
+}
+
 /* ---- a fault schedule from the input ---- */
 
 static int h_starts;
