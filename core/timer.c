@@ -140,6 +140,23 @@ const char *fg__wheel_at_rest(const struct wheel *w)
     return NULL;
 }
 
+/* The slot fg__wheel_advance takes next holds the next timer to fire (a slot above level 0
+ * may hold others first): fetch its first two (and the line before each, where a task's
+ * state lies) while the woken task runs. 100,000 sleepers each waited on that miss. */
+static void ahead(const struct wheel *w)
+{
+    for (int l = 0; l < WHEEL_LEVELS; l++)
+        if (w->occupied[l]) {
+            const struct slotv *v = &w->slots[l][__builtin_ctzll(w->occupied[l])];
+            for (uint32_t i = 0; i < v->len && i < 2; i++)
+                if (v->v[i].t) {
+                    __builtin_prefetch(v->v[i].t);
+                    __builtin_prefetch((const char *)v->v[i].t - 64);
+                }
+            return;
+        }
+}
+
 bool fg__wheel_advance(struct wheel *w)
 {
     if (!w->count)
@@ -178,5 +195,6 @@ bool fg__wheel_advance(struct wheel *w)
         t->fire(t);
     }
     w->due.len = 0;
+    ahead(w);
     return true;
 }
