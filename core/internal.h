@@ -91,6 +91,8 @@ void fg__timer_cancel(struct wheel *w, struct timer *t);
 /* Advances time to the earliest deadline and fires every timer due then, in
  * order. Returns false when no timer is pending. */
 bool fg__wheel_advance(struct wheel *w);
+/* task.c: a timer about to fire, its lines already fetched: fetch what its firing will touch */
+void fg__timer_soon(const struct timer *t);
 
 /* ---- tasks and the sim ---- */
 

@@ -253,15 +253,21 @@ static int spawn(fg_fn fn, void *arg, const char *name, int group, bool primary,
 
 static void timed_out(struct timer *tm)
 {
-    struct task *t = FG_CONTAINER(tm, struct task, timer);
+    fg__wake(FG_CONTAINER(tm, struct task, timer), -ETIMEDOUT);
+}
+
+/* A sleeper next to wake (its task's lines fetched by the wheel a wake before): fetch the
+ * frames it will return through, from its saved stack pointer (fg_sleep leaves ~520 bytes) */
+void fg__timer_soon(const struct timer *tm)
+{
 #ifndef FG_UCONTEXT
-    /* sleepers wake in deadline order, not in the order their stacks lie: the frames it
-     * returns through (a task blocked in fg_sleep uses ~520 bytes) are fetched at once */
-    if (t->state == T_BLOCKED)
+    const struct task *t = FG_CONTAINER(tm, struct task, timer);
+    if (tm->fire == timed_out && t->state == T_BLOCKED)
         for (int off = 0; off < 576; off += 64)
             __builtin_prefetch((const char *)t->ctx.sp + off);
+#else
+    (void)tm;
 #endif
-    fg__wake(t, -ETIMEDOUT);
 }
 
 /* Why a call may not block now: 0, or what it returns instead. */
