@@ -253,6 +253,7 @@ static int spawn(fg_fn fn, void *arg, const char *name, int group, bool primary,
 
 static void timed_out(struct timer *tm)
 {
+    S->wheel.ahead = true;   /* other sleepers may follow: fg__timer_soon */
     fg__wake(FG_CONTAINER(tm, struct task, timer), -ETIMEDOUT);
 }
 

@@ -101,6 +101,7 @@ void fg__wheel_init(struct wheel *w)
     if (w->due_big)
         release(w, &w->due, DUE, 0);
     w->due_big = false;
+    w->ahead = false;
     w->due.len = 0;
     w->now = 0;
     w->count = 0;
@@ -142,7 +143,7 @@ const char *fg__wheel_at_rest(const struct wheel *w)
 
 /* The next two timers to fire, as fg__wheel_advance will take them: the lowest occupied
  * slots in order, in a slot the earliest deadline first (equal ones in insertion order).
- * Only 64 entries of a slot and 4 slots are looked at: a miss there costs a fetch, no more. */
+ * Only 8 entries of a slot and 2 slots are looked at: a miss there costs a fetch, no more. */
 static void next_two(const struct wheel *w, const struct timer *out[2])
 {
     int n = 0, slots = 0;
@@ -152,7 +153,7 @@ static void next_two(const struct wheel *w, const struct timer *out[2])
             const struct slotv *v = &w->slots[l][__builtin_ctzll(m)];
             const struct timer *a = NULL, *b = NULL;   /* this slot's earliest two */
             fg_time da = 0, db = 0;
-            for (uint32_t i = 0; i < v->len && i < 64; i++) {
+            for (uint32_t i = 0; i < v->len && i < 8; i++) {
                 const struct timer *t = v->v[i].t;
                 fg_time d = v->v[i].deadline;
                 if (!t)
@@ -168,7 +169,7 @@ static void next_two(const struct wheel *w, const struct timer *out[2])
                 out[n++] = a;
             if (b && n < 2)
                 out[n++] = b;
-            if (n == 2 || ++slots == 4)
+            if (n == 2 || ++slots == 2)
                 return;
         }
 }
@@ -226,6 +227,9 @@ bool fg__wheel_advance(struct wheel *w)
         t->fire(t);
     }
     w->due.len = 0;
-    ahead(w);
+    if (w->ahead) {
+        w->ahead = false;
+        ahead(w);
+    }
     return true;
 }
