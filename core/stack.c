@@ -2,9 +2,8 @@
  * sims, since a fuzzer runs millions of sims and a page fault or syscall per
  * task would dominate them. Free stacks are kept in arrays, not lists threaded
  * through the stacks, so taking one doesn't wait on a cache miss. Small stacks
- * (FG_STACK_DENSE_MAX) are dense: packed in 2 MiB slabs (huge pages where the
- * kernel gives them) with one guard page each, checked by a canary, so 100,000
- * tasks fit in 100 MiB. */
+ * (FG_STACK_DENSE_MAX) are dense: packed in 1 MiB slabs with one guard page
+ * each, checked by a canary, so 100,000 tasks fit in 100 MiB. */
 #include "internal.h"
 
 #include <stdlib.h>
@@ -24,12 +23,6 @@
 
 #ifndef MADV_GUARD_INSTALL
 #define MADV_GUARD_INSTALL 102
-#endif
-#ifndef MADV_HUGEPAGE
-#define MADV_HUGEPAGE 14
-#endif
-#ifndef MADV_POPULATE_WRITE
-#define MADV_POPULATE_WRITE 23
 #endif
 
 #define SLAB 16
@@ -227,7 +220,7 @@ bool fg__stack_in_guard(const struct stack *s, const void *addr)
 
 /* ---- dense stacks: classes of 1, 2, 4, 8 KiB, packed in populated slabs ---- */
 
-#define DENSE_SLAB ((size_t)2 << 20)
+#define DENSE_SLAB ((size_t)1 << 20)
 #define DENSE_CLASSES 4
 static struct dense {
     struct stack **free;   /* room for every stack of the class ever made */
@@ -240,33 +233,11 @@ static struct dense {
  * random order, a TLB and cache miss each. */
 #define DENSE_REORDER 4096
 
-/* A slab's memory, aligned so the kernel can back it with a huge page: sleepers wake in
- * deadline order, not in the order their stacks lie, and with 4 KiB pages each wake missed
- * the TLB too (spawn_sleep_exit_dense_warm 968 -> 883 ns/task). Faulted in with one call
- * (a fault per page costs ~10 us on a VM; kernels before 5.14 fault each page), with the
- * page below it left for the guard. */
-static char *slab_map(void)
-{
-    size_t want = DENSE_SLAB + page, len = want + DENSE_SLAB;
-    char *m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    if (m == MAP_FAILED)
-        return NULL;
-    char *a = (char *)(((uintptr_t)m + page + DENSE_SLAB - 1) & ~(uintptr_t)(DENSE_SLAB - 1));
-    if (a - page > m)
-        munmap(m, (size_t)(a - page - m));
-    if (a + DENSE_SLAB < m + len)
-        munmap(a + DENSE_SLAB, (size_t)(m + len - a - DENSE_SLAB));
-    madvise(a, DENSE_SLAB, MADV_HUGEPAGE);
-    if (madvise(a, DENSE_SLAB, MADV_POPULATE_WRITE) != 0)
-        for (size_t o = 0; o < DENSE_SLAB; o += page)
-            a[o] = 0;
-    return a;
-}
-
-/* Maps a slab with a guard page at its foot and adds its stacks to the class's free list. */
+/* Maps a slab, faulted in with one call (a fault per page costs ~10 us on a VM), with
+ * a guard page at its foot, and adds its stacks to the class's free list. */
 static FG_POOLED bool dense_slab(struct dense *d, size_t size)
 {
-    size_t n = DENSE_SLAB / size;
+    size_t n = (DENSE_SLAB - page) / size;
     if (d->made + n > d->cap) {
         size_t cap = d->cap ? d->cap * 2 : n;
         struct stack **v = fg__keep_grow(d->free, d->cap * sizeof *v, cap * sizeof *v);
@@ -278,18 +249,19 @@ static FG_POOLED bool dense_slab(struct dense *d, size_t size)
     struct stack **sl = fg__keep_grow(d->slabs, d->nslabs * sizeof *sl, (d->nslabs + 1) * sizeof *sl);
     if (sl)
         d->slabs = sl;
-    char *m = sl ? slab_map() : NULL;
-    struct stack *st = m ? fg__keep(n * sizeof *st) : NULL;   /* kept, as the slab is */
+    char *m = sl ? mmap(NULL, DENSE_SLAB, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0)
+                 : MAP_FAILED;
+    struct stack *st = m != MAP_FAILED ? fg__keep(n * sizeof *st) : NULL;   /* kept, as the slab is */
     if (!st) {
-        if (m)
-            munmap(m - page, DENSE_SLAB + page);
+        if (m != MAP_FAILED)
+            munmap(m, DENSE_SLAB);
         return false;
     }
     d->slabs[d->nslabs++] = st;
-    char *g = guard(m - page) ? m - page : NULL;
+    char *g = guard(m) ? m : NULL;
     /* highest first: popped from the end, neighbours in spawn order get neighbouring stacks */
     for (size_t i = n; i-- > 0;) {
-        st[i] = (struct stack){.lo = m + i * size, .size = size, .dense = true, .guard = g};
+        st[i] = (struct stack){.lo = m + page + i * size, .size = size, .dense = true, .guard = g};
         d->free[d->nfree++] = &st[i];
     }
     d->made += n;

@@ -125,7 +125,7 @@ typedef struct fg_opts {
 #define FG_STACK_DEFAULT ((size_t)256 * 1024)
 #define FG_STACK_MAX ((size_t)1 << 30)      /* larger stack sizes are refused (-EINVAL); 8 to 16 KiB: 16 KiB */
 /* A stack of at most FG_STACK_DENSE_MAX is dense: rounded up to 1, 2, 4 or 8 KiB and
- * packed with others in 2 MiB slabs, one guard page per slab and a canary checked at
+ * packed with others in 1 MiB slabs, one guard page per slab and a canary checked at
  * each switch and at the task's end (docs/tasks.md). */
 #define FG_STACK_DENSE_MIN ((size_t)1024)
 #define FG_STACK_DENSE_MAX ((size_t)8 * 1024)

@@ -269,7 +269,7 @@ static int by_address(const void *a, const void *b)
 }
 
 /* 10,000 sleepers on 1 KiB stacks all run to the end, their stacks packed: they
- * touch about 10 MiB-aligned blocks (5 slabs of 2 MiB; the bound allows 1 MiB slabs across two),
+ * touch about 20 MiB-aligned blocks (10 slabs of 1 MiB, each across at most two),
  * where guarded 16 KiB stacks would touch 190 or more. Counted, not spanned: where
  * the kernel puts each slab is its business. */
 Test(task, many_dense_sleepers_run)
