@@ -311,7 +311,22 @@ int fg_yield_(void)
 
 static void timed_out(struct timer *tm)
 {
+    S->wheel.ahead = true;   /* other sleepers may follow: fg__timer_soon */
     fg__wake(FG_CONTAINER(tm, struct task, timer), -ETIMEDOUT);
+}
+
+/* A sleeper next to wake (its task's lines fetched by the wheel a wake before): fetch the
+ * frames it will return through, from its saved stack pointer (fg_sleep leaves ~520 bytes) */
+void fg__timer_soon(const struct timer *tm)
+{
+#ifndef FG_UCONTEXT
+    const struct task *t = FG_CONTAINER(tm, struct task, timer);
+    if (tm->fire == timed_out && t->state == T_BLOCKED)
+        for (int off = 0; off < 576; off += 64)
+            __builtin_prefetch((const char *)t->ctx.sp + off);
+#else
+    (void)tm;
+#endif
 }
 
 /* Why a call may not block now: 0, or what it returns instead. */

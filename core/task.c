@@ -22,12 +22,37 @@ static bool in_slab(const struct task *t)
     return slab && t >= slab && t < slab + KEEP;
 }
 
+/* Past the slab, tasks are cut from runs of the sim's arena, gone with the sim: a task is
+ * freed only when its sim ends, so it needs no size class (fg__sim_malloc's 256-byte class
+ * and header made 100,000 tasks take 7 MiB more), and a run's 64-byte alignment keeps
+ * each task on 3 whole cache lines. ASan builds keep fg__sim_malloc: malloc checks each. */
+#define RUN 84   /* tasks a run: under a quarter of an arena block, so runs share blocks */
+static char *run_next, *run_end;
+
+static FG_POOLED struct task *task_new(void)
+{
+#ifdef FG_ASAN
+    return fg__sim_malloc(sizeof(struct task));
+#else
+    if ((size_t)(run_end - run_next) < sizeof(struct task)) {
+        char *m = fg_alloc(RUN * sizeof(struct task) + 64);
+        if (!m)
+            return NULL;
+        run_next = (char *)(((uintptr_t)m + 63) & ~(uintptr_t)63);
+        run_end = run_next + RUN * sizeof(struct task);
+    }
+    struct task *t = (struct task *)(void *)run_next;
+    run_next += sizeof *t;
+    return t;
+#endif
+}
+
 FG_POOLED struct task *fg__task_get(void)
 {
     if (!slab && (slab = fg__keep(KEEP * sizeof *slab)))
         for (size_t i = KEEP; i-- > 0;)   /* the lowest first */
             free_tasks[nfree++] = &slab[i];
-    struct task *t = nfree ? free_tasks[--nfree] : fg__sim_malloc(sizeof *t);   /* past the slab: gone with the sim */
+    struct task *t = nfree ? free_tasks[--nfree] : task_new();
     if (t)
         memset(t, 0, sizeof *t);
     return t;
@@ -37,8 +62,10 @@ static FG_POOLED void task_put(struct task *t)
 {
     if (in_slab(t))
         free_tasks[nfree++] = t;
+#ifdef FG_ASAN
     else
         fg__sim_free(t);
+#endif
 }
 
 const char *fg__tasks_at_rest(void)
@@ -61,6 +88,7 @@ void fg__tasks_release(void)
         task_put(t);
     }
     S->ntasks = 0;
+    run_next = run_end = NULL;   /* the arena goes with the sim */
 }
 
 struct misuse { const char *call, *fmt; va_list *ap; };
