@@ -48,11 +48,18 @@ struct stack {
     uint32_t size;       /* at most FG_STACK_MAX */
     bool guarded;        /* false past the kernel's mapping budget: a canary checks instead */
     bool dense;          /* packed with others in a slab (FG_STACK_DENSE_MAX): a canary checks */
+#ifdef FG_ASAN
+    char *poisoned;      /* below this ASan's shadow is clean: the lowest frame when it was left */
+#endif
 };
 struct stack *fg__stack_get(size_t size);
 /* A dense stack from the pool, or NULL when fg__stack_get must make one (it needs room: a syscall). */
 struct stack *fg__stack_pooled(size_t size);
 void fg__stack_put(struct stack *s);
+#ifdef FG_ASAN
+/* Called from the switch away from a task on `s`: marks how deep its frames go. */
+void fg__stack_leaving(struct stack *s);
+#endif
 #define FG__CANARY 0x6675677565f00dull   /* at the low end of a stack without a guard page */
 /* True when `addr` lies in the guard page of `s`. */
 bool fg__stack_in_guard(const struct stack *s, const void *addr);

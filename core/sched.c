@@ -183,6 +183,8 @@ static void switch_to(struct task *from, struct task *to)
     if (!from)
         save = &fake_main;
     leaving_main = !from;
+    if (from && (from->stack || S->zombie))
+        fg__stack_leaving(from->stack ? from->stack : S->zombie);
     __sanitizer_start_switch_fiber(save, to ? to->stack->lo : main_bottom, to ? to->stack->size : main_size);
     fg__ctx_switch(fc, tc);
     fg__asan_landed(from ? from->fake_stack : fake_main);
