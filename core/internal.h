@@ -14,6 +14,14 @@
 #define FG_ASAN 1
 #endif
 #endif
+#ifdef FG_ASAN
+/* A task's way out, which never returns: ASan would put __asan_handle_no_return (a
+ * sigaltstack call and a sweep of the stack) before each noreturn call in it, and the
+ * stack is swept when it is taken again anyway (fg__stack_get) */
+#define FG_NO_ASAN __attribute__((no_sanitize_address))
+#else
+#define FG_NO_ASAN
+#endif
 
 /* Paths that depend on what earlier sims left (pools, growth): kept out of line so
  * AFL++ can leave them uninstrumented (harness/afl-denylist.txt); see docs. */
