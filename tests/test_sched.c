@@ -3,6 +3,7 @@
 #include "fugue.h"
 
 #include <criterion/criterion.h>
+#include <limits.h>
 #include <string.h>
 
 static char order[256];
@@ -240,8 +241,9 @@ static __attribute__((noinline)) int deep(int depth, int how)
         return deep(depth - 1, how) + buf[depth];
     if (how == 2)
         fg_assert(!"fails deep in calls");
-    for (;;)
-        fg_yield();
+    while (fg_yield() != INT_MIN)   /* till dropped (-ECANCELED until then) */
+        ;
+    return 0;
 }
 
 static void deep_task(void *arg)
