@@ -14,6 +14,14 @@
 #define FG_ASAN 1
 #endif
 #endif
+#ifdef FG_ASAN
+/* A task's way out, which never returns: ASan would put __asan_handle_no_return (a
+ * sigaltstack call and a sweep of the stack) before each noreturn call in it, and the
+ * stack is swept when it is taken again anyway (fg__stack_get) */
+#define FG_NO_ASAN __attribute__((no_sanitize_address))
+#else
+#define FG_NO_ASAN
+#endif
 
 /* Paths that depend on what earlier sims left (pools, growth): kept out of line so
  * AFL++ can leave them uninstrumented (harness/afl-denylist.txt); see docs. */
@@ -83,11 +91,18 @@ struct stack {
     uint32_t size;       /* at most FG_STACK_MAX */
     bool guarded;        /* false past the kernel's mapping budget: a canary checks instead */
     bool dense;          /* packed with others in a slab (FG_STACK_DENSE_MAX): a canary checks */
+#ifdef FG_ASAN
+    char *poisoned;      /* below this ASan's shadow is clean: the lowest frame when it was left */
+#endif
 };
 struct stack *fg__stack_get(size_t size);
 /* A dense stack from the pool, or NULL when fg__stack_get must make one (it needs room: a syscall). */
 struct stack *fg__stack_pooled(size_t size);
 void fg__stack_put(struct stack *s);
+#ifdef FG_ASAN
+/* Called from the switch away from a task on `s`: marks how deep its frames go. */
+void fg__stack_leaving(struct stack *s);
+#endif
 #define FG__CANARY 0x6675677565f00dull   /* at the low end of a stack without a guard page */
 /* True when `addr` lies in the guard page of `s`. */
 bool fg__stack_in_guard(const struct stack *s, const void *addr);

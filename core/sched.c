@@ -202,6 +202,8 @@ static inline __attribute__((always_inline)) struct task *switch_to(struct task 
     if (!from)
         save = &fake_main;
     leaving_main = !from;
+    if (from && (from->stack || S->zombie))
+        fg__stack_leaving(from->stack ? from->stack : S->zombie);
     __sanitizer_start_switch_fiber(save, to ? to->stack->lo : main_bottom, to ? to->stack->size : main_size);
     fg__ctx_switch(fc, tc);
     fg__asan_landed(from ? from->fake_stack : fake_main);

@@ -106,6 +106,9 @@ static FG_POOLED struct stack *carve(char *m, size_t size)
     s->guard = s->guarded ? m : NULL;
     s->lo = m + page;
     s->size = size;
+#ifdef FG_ASAN
+    s->poisoned = s->lo;
+#endif
     if (!s->guarded)
         memcpy(s->lo, &(uint64_t){FG__CANARY}, 8);
     return s;
@@ -142,8 +145,9 @@ FG_POOLED struct stack *fg__stack_get(size_t size)
     if (p && p->nfree) {
         struct stack *s = p->free[--p->nfree];
 #ifdef FG_ASAN
-        /* a task dropped mid-call leaves its frames poisoned */
-        ASAN_UNPOISON_MEMORY_REGION(s->lo, s->size);
+        /* a task dropped mid-call leaves its frames poisoned; ASan poisons only live
+         * frames, so nothing below where they reached when the task last left it */
+        ASAN_UNPOISON_MEMORY_REGION(s->poisoned, (size_t)(s->lo + s->size - s->poisoned));
 #endif
         return s;
     }
@@ -164,6 +168,15 @@ FG_POOLED struct stack *fg__stack_get(size_t size)
     }
     return carve(m, size);
 }
+
+#ifdef FG_ASAN
+/* Out of line: its frame lies below every frame of the task that calls it. */
+__attribute__((noinline)) void fg__stack_leaving(struct stack *s)
+{
+    char *sp = (char *)__builtin_frame_address(0) - 128;
+    s->poisoned = sp > s->lo && sp < s->lo + s->size ? (char *)((uintptr_t)sp & ~(uintptr_t)63) : s->lo;
+}
+#endif
 
 FG_POOLED void fg__stack_put(struct stack *s)
 {

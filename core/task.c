@@ -127,7 +127,7 @@ struct task *fg__current(const char *call)
     return S->cur;
 }
 
-static void entry(void)
+static FG_NO_ASAN void entry(void)
 {
 #ifdef FG_ASAN
     fg__asan_landed(NULL);
@@ -175,14 +175,14 @@ static void end_task(struct task *t)
         fg__cancel_all();
 }
 
-void fg__task_exit(void)
+FG_NO_ASAN void fg__task_exit(void)
 {
     struct task *t = S->cur;
     end_task(t);
     fg__switch_final(t);
 }
 
-void fg__cancel_point(struct task *t)
+FG_NO_ASAN void fg__cancel_point(struct task *t)
 {
     if (t->cancel_budget-- > 0)
         return;

@@ -3,6 +3,7 @@
 #include "fugue.h"
 
 #include <criterion/criterion.h>
+#include <limits.h>
 #include <string.h>
 
 static char order[256];
@@ -188,5 +189,112 @@ Test(sched, asan_knows_the_main_stack_after_a_sim)
     size_t n = fread(buf, 1, sizeof buf - 1, f);
     buf[n] = 0;
     cr_assert_null(strstr(buf, "ignoring requested __asan_handle_no_return"), "%s", buf);
+}
+
+/* A scope that ended in one task is still poisoned when another task touches it:
+ * switches must not wipe what ASan knows about live frames. */
+static volatile int *dead_scope;
+static bool dead_scope_poisoned;
+
+static void scope_ender(void *arg)
+{
+    (void)arg;
+    {
+        volatile int x = 1;
+        dead_scope = &x;
+    }
+    fg_yield();
+}
+
+static void scope_reader(void *arg)
+{
+    (void)arg;
+    dead_scope_poisoned = __asan_address_is_poisoned((const void *)dead_scope);
+}
+
+static void scope_root(void *arg)
+{
+    (void)arg;
+    fg_spawn(scope_ender, NULL);
+    fg_spawn(scope_reader, NULL);
+}
+
+Test(sched, asan_sees_a_dead_scope_across_a_switch)
+{
+    fg_result r;
+    fg_run_bytes(scope_root, NULL, NULL, NULL, 0, &r);
+    cr_assert_eq(r.outcome, FG_PASS);
+    cr_assert(dead_scope_poisoned);
+}
+
+/* Tasks left deep in calls (blocked at a sim's failure, dropped when it ends) leave
+ * their frames' redzones poisoned; a stack taken again must be clean wherever they
+ * reached, though only the part they used is swept. */
+static char *volatile deep_sink;
+
+static __attribute__((noinline)) int deep(int depth, int how)
+{
+    char buf[256];
+    deep_sink = buf;
+    memset(buf, depth, sizeof buf);
+    if (depth > 0)
+        return deep(depth - 1, how) + buf[depth];
+    if (how == 2)
+        fg_assert(!"fails deep in calls");
+    while (fg_yield() != INT_MIN)   /* till dropped (-ECANCELED until then) */
+        ;
+    return 0;
+}
+
+static void deep_task(void *arg)
+{
+    deep(100, (int)(intptr_t)arg);
+}
+
+static void deep_root(void *arg)
+{
+    int fail = (int)(intptr_t)arg;
+    fg_spawn(deep_task, (void *)(intptr_t)0);   /* dropped when the primaries end */
+    if (fail) {   /* one blocked and one failing, deep in calls, when the sim fails */
+        fg_spawn(deep_task, (void *)(intptr_t)1, .primary = true);
+        fg_spawn(deep_task, (void *)(intptr_t)2, .primary = true);
+    } else {
+        fg_spawn(deep_task, (void *)(intptr_t)1);
+        for (int i = 0; i < 3; i++)
+            fg_yield();
+    }
+}
+
+static const void *stale_poison;
+
+static __attribute__((noinline)) void look_below(void *arg)
+{
+    (void)arg;
+    const char *here = __builtin_frame_address(0);
+    const void *p = __asan_region_is_poisoned((void *)(here - 64 * 1024), 60 * 1024);
+    if (p && !stale_poison)
+        stale_poison = p;
+}
+
+static void look_root(void *arg)
+{
+    (void)arg;
+    for (int i = 0; i < 6; i++)
+        fg_spawn(look_below, NULL);
+    look_below(NULL);
+}
+
+Test(sched, asan_a_reused_stack_is_clean_below_where_its_last_task_reached)
+{
+    for (int fail = 0; fail < 2; fail++) {
+        fg_opts o = {.stack_size = 128 * 1024, .return_on_failure = true, .quiet = true};
+        fg_result r;
+        fg_run_bytes(deep_root, (void *)(intptr_t)fail, &o, NULL, 0, &r);
+        cr_assert_eq(r.outcome != FG_PASS, fail);
+        stale_poison = NULL;
+        fg_run_bytes(look_root, NULL, &o, NULL, 0, &r);
+        cr_assert_eq(r.outcome, FG_PASS);
+        cr_assert_null(stale_poison, "poison left at %p by an earlier sim", stale_poison);
+    }
 }
 #endif
