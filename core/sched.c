@@ -237,7 +237,10 @@ static inline __attribute__((always_inline)) void resumed(struct task *t)
         fg__stack_put(S->zombie);
         S->zombie = NULL;
     }
-    t->state = T_RUNNING;   /* a yielded task may have been parked and woken meanwhile (host.c) */
+    /* a yielded task may have been parked and woken meanwhile (host.c); a yield left it
+     * T_RUNNING, and a test is cheaper than a store on a path bound by stores */
+    if (t->state != T_RUNNING)
+        t->state = T_RUNNING;
     __builtin_prefetch(t->canary);   /* read when it switches away: fetch it while the task runs (NULL: a no-op) */
     if (FG_UNLIKELY(++S->steps > S->step_limit))
         over_budget();
