@@ -218,6 +218,11 @@ static inline __attribute__((always_inline)) struct task *switch_to(struct task 
 
 void fg__instant(void)
 {
+    /* the last steps' times, for reports: several instants between two steps keep the last */
+    struct instant *in = &S->instants[(S->ninstants - 1) % LAST_INSTANTS];
+    if (!S->ninstants || in->step != S->steps)
+        in = &S->instants[S->ninstants++ % LAST_INSTANTS];
+    *in = (struct instant){S->steps, S->wheel.now};
     uint64_t room = S->o.max_steps - S->steps;
     S->step_limit = S->steps + (S->o.max_instant_steps < room ? S->o.max_instant_steps : room);
 }
