@@ -163,10 +163,14 @@ struct task {
     fg_fn fn;                      /* what it runs */
     void *arg;
     const char *name;
-    int id, group;
     uint8_t state;
     bool primary, cancelled, aborted, join_claimed, dropped;
     bool dense;                    /* its stack is dense: fugue's heavier work goes to the spare stack */
+    /* call..group: a step's record, copied in two stores (struct steprec), on the line of state */
+    const char *call, *file;       /* where it blocked, for reports and the trace */
+    int line;
+    uint32_t nspans;               /* its open spans (span.c), beside what each step records */
+    int id, group;
     int result;                    /* what a wake hands to the blocked call */
     uint32_t cancel_budget;        /* scheduling points left once cancelled */
     struct timer timer;            /* the blocking call's deadline */
@@ -174,9 +178,6 @@ struct task {
     struct task *wq_next, *wq_prev;
     struct waitq joiners;
     void *wait_data;               /* for the primitive it waits on */
-    const char *call, *file;       /* where it blocked, for reports and the trace */
-    int line;
-    uint32_t nspans;               /* its open spans (span.c), beside what each step records */
     const char **spans;            /* outermost first; sim memory */
     uint32_t spans_cap;
     uint32_t prio;                 /* PCT/POS (prio.c) */
@@ -194,9 +195,14 @@ struct idle_hook {
     bool queued;
 };
 
-/* call..nspans in struct task's order: a step copies them in two stores; span is set only when nspans is */
-struct steprec { const char *call, *file; int line; uint32_t nspans; fg_time time; int task; const char *span; };
+/* call..group in struct task's order: a step copies them in two stores; span is set only when nspans is.
+ * No time: a step's time is that of the last instant begun before it (struct instant). */
+struct steprec { const char *call, *file; int line; uint32_t nspans; int task, group; const char *span; };
 #define LAST_STEPS 16
+/* when sim time moved (after `step` steps), one per step at most: the last steps' times
+ * (more than LAST_STEPS: instants may begin after the last step too) */
+struct instant { uint64_t step; fg_time time; };
+#define LAST_INSTANTS (2 * LAST_STEPS)
 /* a host fault (crash, restart, pause, resume, partition, heal): the report names the last ones */
 struct faultrec { fg_time time; uint64_t step; int task, a, b; const char *what; };
 #define LAST_FAULTS 16
@@ -247,6 +253,8 @@ struct sim {
     size_t ntracked, tracked_cap;
     /* trace */
     struct steprec last[LAST_STEPS];
+    struct instant instants[LAST_INSTANTS];
+    uint64_t ninstants;
     struct faultrec faults[LAST_FAULTS];
     uint64_t nfaults;
     struct stack *zombie;          /* stack of the task that just ended, freed after the switch */
@@ -427,11 +435,11 @@ static inline void fg__trace_step(struct task *t)
     struct steprec *r = &S->last[S->steps % LAST_STEPS];
     _Static_assert(offsetof(struct task, file) - offsetof(struct task, call) == offsetof(struct steprec, file) &&
                        offsetof(struct task, line) - offsetof(struct task, call) == offsetof(struct steprec, line) &&
-                       offsetof(struct task, nspans) - offsetof(struct task, call) == offsetof(struct steprec, nspans),
-                   "struct steprec's head mirrors struct task's call..nspans");
-    memcpy(r, &t->call, offsetof(struct steprec, nspans) + sizeof r->nspans);
-    r->time = now;
-    r->task = t->id;
+                       offsetof(struct task, nspans) - offsetof(struct task, call) == offsetof(struct steprec, nspans) &&
+                       offsetof(struct task, id) - offsetof(struct task, call) == offsetof(struct steprec, task) &&
+                       offsetof(struct task, group) - offsetof(struct task, call) == offsetof(struct steprec, group),
+                   "struct steprec's head mirrors struct task's call..group");
+    memcpy(r, &t->call, offsetof(struct steprec, span));
     if (FG_UNLIKELY(t->nspans))
         r->span = t->spans[t->nspans - 1];
     if (FG_UNLIKELY(S->o.on_step != NULL))

@@ -220,6 +220,11 @@ static inline __attribute__((always_inline)) struct task *switch_to(struct task 
 
 void fg__instant(void)
 {
+    /* the last steps' times, for reports: several instants between two steps keep the last */
+    struct instant *in = &S->instants[(S->ninstants - 1) % LAST_INSTANTS];
+    if (!S->ninstants || in->step != S->steps)
+        in = &S->instants[S->ninstants++ % LAST_INSTANTS];
+    *in = (struct instant){S->steps, S->wheel.now};
     uint64_t room = S->o.max_steps - S->steps;
     S->step_limit = S->steps + (S->o.max_instant_steps < room ? S->o.max_instant_steps : room);
 }
@@ -239,7 +244,10 @@ static inline __attribute__((always_inline)) void resumed(struct task *t)
         fg__stack_put(S->zombie);
         S->zombie = NULL;
     }
-    t->state = T_RUNNING;   /* a yielded task may have been parked and woken meanwhile (host.c) */
+    /* a yielded task may have been parked and woken meanwhile (host.c); a yield left it
+     * T_RUNNING, and a test is cheaper than a store on a path bound by stores */
+    if (t->state != T_RUNNING)
+        t->state = T_RUNNING;
     __builtin_prefetch(t->canary);   /* read when it switches away: fetch it while the task runs (NULL: a no-op) */
     if (FG_UNLIKELY(++S->steps > S->step_limit))
         over_budget();
@@ -275,8 +283,9 @@ void fg__schedule(void)
 
 /* fg_yield when the fast path may not take it: refusals, cancellation, nobody else
  * ready, or a strategy that chooses. */
-static __attribute__((noinline)) int yield_slow(struct task *t)
+static __attribute__((noinline)) int yield_slow(struct task *t, const char *file, int line)
 {
+    fg__here(file, line);   /* for a misuse message, as the other blocking calls have it */
     if (FG_UNLIKELY(!S->active || !t))
         return fg__misuse("fg_yield", -EPERM, "called outside a running sim");
     if (FG_UNLIKELY(t->state != T_RUNNING || S->in_hook))
@@ -284,8 +293,8 @@ static __attribute__((noinline)) int yield_slow(struct task *t)
     if (FG_UNLIKELY(t->cancelled))
         fg__cancel_point(t);
     t->call = "fg_yield";
-    t->file = fg__file;
-    t->line = fg__line;
+    t->file = file;
+    t->line = line;
     fg__ready(t);
     schedule(t);
     return t->cancelled ? -ECANCELED : 0;
@@ -293,14 +302,20 @@ static __attribute__((noinline)) int yield_slow(struct task *t)
 
 int fg_yield_(void)
 {
+    return fg__yield_at(fg__file, fg__line);
+}
+
+/* The site comes in registers: two stores and two loads fewer than through fg__here. */
+int fg__yield_at(const char *file, int line)
+{
     struct task *t = S->cur;
     /* one test for the common case (or'd, not branched): yield_slow sorts out the rest */
     if (FG_UNLIKELY(!t) || FG_UNLIKELY((t->state ^ T_RUNNING) | S->in_hook | t->cancelled | !S->active |
                                        !S->rq_len | (S->o.strategy >= FG_RANDOM)))
-        return yield_slow(t);
+        return yield_slow(t, file, line);
     t->call = "fg_yield";
-    t->file = fg__file;
-    t->line = fg__line;
+    t->file = file;
+    t->line = line;
     struct task *next = rotate(t);
     if (!next)
         __builtin_unreachable();   /* the ready ring holds tasks: the switch needs no test for main */

@@ -248,6 +248,7 @@ static int run(fg_fn root, void *arg, const fg_opts *o, fg_result *r)
     S->ending = S->failed = false;
     S->in_hook = 0;
     S->steps = S->choices = 0;
+    S->ninstants = 0;
     fg__instant();
     S->hash = 0x66756775650a;
     S->idle_head = S->idle_tail = NULL;

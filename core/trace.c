@@ -69,6 +69,15 @@ void fg__report_faults(void)
     }
 }
 
+/* The time of step `i`: that of the last instant begun before it. */
+static fg_time step_time(uint64_t i)
+{
+    for (uint64_t k = S->ninstants; k > 0 && k + LAST_INSTANTS > S->ninstants; k--)
+        if (S->instants[(k - 1) % LAST_INSTANTS].step < i)
+            return S->instants[(k - 1) % LAST_INSTANTS].time;
+    return 0;
+}
+
 void fg__report_last_steps(void)
 {
     uint64_t first = S->steps > LAST_STEPS ? S->steps - LAST_STEPS + 1 : 1;
@@ -76,7 +85,7 @@ void fg__report_last_steps(void)
     for (uint64_t i = first; i <= S->steps; i++) {
         struct steprec *r = &S->last[i % LAST_STEPS];
         char tb[32];
-        fg__fmt_time(tb, sizeof tb, r->time);
+        fg__fmt_time(tb, sizeof tb, step_time(i));
         struct task *t = S->tasks[r->task];
         fg__rep("    #%llu %s %s ", (unsigned long long)i, tb, t->name);
         if (r->nspans)

@@ -186,8 +186,9 @@ FG_API int fg_join_(int id, fg_time deadline);
 /* Cancels task `id`: its blocking calls return -ECANCELED from now on. */
 FG_API int fg_abort(int id);
 /* A scheduling point. -ECANCELED once the task is cancelled. */
-#define fg_yield() (fg__here(__FILE__, __LINE__), fg_yield_())
-FG_API int fg_yield_(void);
+#define fg_yield() fg__yield_at(__FILE__, __LINE__)
+FG_API int fg_yield_(void);   /* at the site fg__here recorded */
+FG_API int fg__yield_at(const char *file, int line);
 /* Sleeps for d / until t. 0 when the time came, -ECANCELED when cancelled.
  * FG_FOREVER sleeps until cancelled; a finite d that would pass the end of sim
  * time (INT64_MAX ns) fails the sim (livelock: sim time exhausted). */

@@ -91,6 +91,28 @@ Test(fail, assertion_aborts_with_a_report)
     cr_assert(strstr(out, "  on_failure: assertion, 0 input bytes\n"), "the harness hook ran before abort:\n%s", out);
 }
 
+/* a step's time is looked up from when time moved (struct instant), not stored per step */
+static void sleeps_then_fails(void *arg)
+{
+    (void)arg;
+    for (int i = 0; i < 40; i++)
+        fg_sleep(FG_MS);
+    fg_assert(!"done");
+}
+
+Test(fail, last_steps_carry_their_times)
+{
+    fg_opts o = {.return_on_failure = true, .quiet = true};
+    fg_result r;
+    fg_run_bytes(sleeps_then_fails, NULL, &o, NULL, 0, &r);
+    cr_assert_eq(r.outcome, FG_FAIL_ASSERT);
+    /* step 1 starts main at 0, step k+1 resumes it at k ms: the last 16 are #26..#41 */
+    cr_assert(strstr(r.report, "    #26 25.000000ms main resumes from fg_sleep"), "%s", r.report);
+    cr_assert(strstr(r.report, "    #33 32.000000ms main resumes from fg_sleep"), "%s", r.report);
+    cr_assert(strstr(r.report, "    #41 40.000000ms main resumes from fg_sleep"), "%s", r.report);
+    cr_assert_null(strstr(r.report, "    #25 "), "%s", r.report);
+}
+
 Test(fail, assertion_can_return_instead)
 {
     fg_opts o = {.return_on_failure = true, .quiet = true, .strategy = FG_RANDOM};
