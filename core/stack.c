@@ -125,6 +125,8 @@ FG_POOLED struct stack *fg__stack_pooled(size_t size)
 #if !defined(FG_ASAN) && !defined(__EMSCRIPTEN__)
     if (size <= FG_STACK_DENSE_MAX)
         return dense_pooled(size);
+#else
+    (void)size;   /* no dense stacks under ASan or emscripten */
 #endif
     return NULL;
 }
@@ -318,10 +320,7 @@ static FG_POOLED struct stack *dense_get(size_t size)
 
 static FG_POOLED void dense_put(struct stack *s)
 {
-    int k = 0;
-    while ((FG_STACK_DENSE_MIN << k) < s->size)
-        k++;
-    struct dense *d = &dense[k];
+    struct dense *d = &dense[dense_class(s->size)];
     d->free[d->nfree++] = s;
     if (d->nfree == d->made && d->made > DENSE_REORDER) {
         size_t n = d->made / d->nslabs, i = 0;
