@@ -142,7 +142,7 @@ void fg__timer_cancel(struct wheel *w, struct timer *t);
 /* Advances time to the earliest deadline and fires every timer due then, in
  * order. Returns false when no timer is pending. */
 bool fg__wheel_advance(struct wheel *w);
-/* task.c: a timer about to fire, its lines already fetched: fetch what its firing will touch.
+/* sched.c: a timer about to fire, its lines already fetched: fetch what its firing will touch.
  * The wheel fetches ahead only after a fire callback set `ahead` (a sleeper's wake does):
  * bare timers (bench_core's timer_insert_and_fire) paid 8% for it. */
 void fg__timer_soon(const struct timer *t);

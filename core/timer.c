@@ -33,11 +33,12 @@ static void grow_v(void *arg)
     struct slotv *v = g->v;
     /* past its kept room a slot grows in malloc's heap, and gives it back at the sim's end;
      * at 2 KiB or more at once, as glibc caches no such chunk (a cached one pins the heap's top) */
-    uint32_t cap = v->cap == SLOT_KEEP ? 128 : v->cap * 2;
-    struct went *p = v->cap == SLOT_KEEP ? malloc(cap * sizeof *p) : realloc(v->v, cap * sizeof *p);
+    bool leaving = v->cap == SLOT_KEEP;   /* the kept room is copied out, never freed */
+    uint32_t cap = leaving ? 128 : v->cap * 2;
+    struct went *p = leaving ? malloc(cap * sizeof *p) : realloc(v->v, cap * sizeof *p);
     if (!p)
         fg__fail(FG_FAIL_CRASH, "out of memory in the timer wheel");
-    if (v->cap == SLOT_KEEP)
+    if (leaving)
         memcpy(p, v->v, v->len * sizeof *p);
     v->v = p;
     v->cap = cap;
