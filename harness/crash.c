@@ -90,6 +90,36 @@ void fg__crash_save(const fg_result *r, void *ud)
     fg__print_hex(r->input, r->input_len, c->driver);
 }
 
+void fg__strategy_save(const fg_result *r, void *ud)
+{
+    static uint8_t *buf;
+    static size_t cap;
+    const uint8_t *tag;
+    size_t tag_len = fg__strategy_last_tag(&tag);
+    bool tagged = r->input_len >= 2 && r->input[0] == FG_TAG0 && r->input[1] == FG_TAG1;
+    if (!tag_len || tagged) {
+        fg__crash_save(r, ud);
+        return;
+    }
+    if (cap < r->input_len + tag_len) {
+        uint8_t *p = realloc(buf, r->input_len + tag_len);
+        if (!p) {
+            fprintf(stderr, "fugue: out of memory tagging the input: saved without its strategy tag\n");
+            fg__crash_save(r, ud);
+            return;
+        }
+        buf = p;
+        cap = r->input_len + tag_len;
+    }
+    memcpy(buf, tag, tag_len);
+    if (r->input_len)
+        memcpy(buf + tag_len, r->input, r->input_len);
+    fg_result t = *r;
+    t.input = buf;
+    t.input_len = r->input_len + tag_len;
+    fg__crash_save(&t, ud);
+}
+
 void fg__print_hex(const uint8_t *data, size_t len, const char *run)
 {
     if (len > FG__HEX_MAX)

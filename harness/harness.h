@@ -49,9 +49,27 @@ int fg__strategy_arg(struct fg__strat *s, const char *a, const char *v);
 bool fg__strategy_env(struct fg__strat *s);
 /* Sets o's strategy for run number `run` (auto rotates), and the tag saved inputs get. */
 void fg__strategy_apply(const struct fg__strat *s, fg_opts *o, uint64_t run);
-/* fg__crash_save, with the strategy tag in front when an override applies. */
+/* The tag of the last run an override applied to (its length, 0 when none). */
+size_t fg__strategy_last_tag(const uint8_t **tag);
+/* fg__crash_save (crash.c), with the strategy tag in front when an override applies. */
 void fg__strategy_save(const fg_result *r, void *ud);
 const char *fg__strategy_name(int kind);
+
+/* The random tail (tail.c), shared by the libFuzzer entry and the AFL++ mutator. */
+#define FG__HDR_LEN (16 + 4 * (FG_PCT_MAX_DEPTH - 1))   /* the PCT/POS header */
+uint64_t fg__mix(uint64_t x);   /* splitmix64's finalizer */
+/* The length of the input's strategy tag (version 1 or 2), 0 when it has none. */
+size_t fg__tag_len(const uint8_t *d, size_t n);
+/* Puts o's strategy tag in front of an untagged input (version 2 with a seed
+ * drawn from `seed` when `tail`); returns the new size. */
+size_t fg__tag_put(uint8_t *data, size_t size, size_t max_size, const fg_opts *o, bool tail, uint64_t seed);
+/* A mutation of the bytes after the tag: returns their new size. */
+typedef size_t fg__body_fn(uint8_t *body, size_t size, size_t max_size, void *ud);
+/* One mutation in `every` (0: none) keeps a prefix and draws a new tail (its
+ * seed, or random bytes when the input has no version-2 tag); the others are
+ * `body`'s, which leave the tag alone. Returns the new size. */
+size_t fg__tail_mutate(uint8_t *data, size_t size, size_t max_size, unsigned every, unsigned seed,
+                       fg__body_fn *body, void *ud);
 
 extern uint64_t fg__fuzz_max_steps;   /* fuzz_one.c: the longest run so far */
 extern uint64_t fg__fuzz_last_choices;   /* fuzz_one.c: the last run's choices */

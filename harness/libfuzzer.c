@@ -79,20 +79,19 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     return 0;
 }
 
-static bool tagged(const uint8_t *d, size_t n);
 static bool pct_stream;   /* a PCT run read the stream: losses, delays, fg_rand_* */
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     fg_target_fuzz_one(target, data, size);
-    fg_strategy s = tagged(data, size) ? (fg_strategy)data[3] : target->strategy;
+    fg_strategy s = fg__tag_len(data, size) ? (fg_strategy)data[3] : target->strategy;
     if (s == FG_PCT && fg__fuzz_last_choices)
         pct_stream = true;
     return 0;
 }
 
 #define HDR_PRIOS 16
-#define HDR_LEN (HDR_PRIOS + 4 * (FG_PCT_MAX_DEPTH - 1))
+#define HDR_LEN FG__HDR_LEN
 
 /* Structured mutation of the PCT/POS header (docs/choice-stream.md): move a
  * change point a little or anywhere in the longest run seen, swap two tasks'
@@ -130,14 +129,6 @@ static size_t mutate_header(uint8_t *data, size_t size, size_t max_size, size_t 
     return size;
 }
 
-static uint64_t mix(uint64_t x)
-{
-    x += 0x9e3779b97f4a7c15ull;
-    x = (x ^ x >> 30) * 0xbf58476d1ce4e5b9ull;
-    x = (x ^ x >> 27) * 0x94d049bb133111ebull;
-    return x ^ x >> 31;
-}
-
 /* Under PCT the header is the whole schedule (the stream is read only for the
  * 17th task on, and for what is not scheduling: losses, delays, fg_rand_*),
  * and a byte mutation there is a blind jump: a PCT input gets one or two
@@ -153,7 +144,7 @@ static uint64_t mix(uint64_t x)
  * instead of k^(d-1) for all at once. */
 static size_t mutate_pct(uint8_t *data, size_t size, size_t max_size, size_t at, unsigned depth, unsigned seed)
 {
-    uint64_t x = mix(seed);
+    uint64_t x = fg__mix(seed);
     if (max_size < at + HDR_LEN)
         return size;
     if (x % 8 == 0) {
@@ -164,14 +155,14 @@ static size_t mutate_pct(uint8_t *data, size_t size, size_t max_size, size_t at,
         for (int i = 0; i < HDR_PRIOS; i++)
             h[i] = (uint8_t)i;
         for (int i = HDR_PRIOS - 1; i > 0; i--) {   /* a random permutation: distinct priorities */
-            x = mix(x);
+            x = fg__mix(x);
             int j = (int)(x % (uint64_t)(i + 1));
             uint8_t t = h[i];
             h[i] = h[j];
             h[j] = t;
         }
         for (unsigned c = 0; c < FG_PCT_MAX_DEPTH - 1; c++) {
-            x = mix(x);
+            x = fg__mix(x);
             uint32_t cp = c + 1 < depth ? (uint32_t)(1 + x % k) : 0;
             for (int i = 0; i < 4; i++)
                 h[HDR_PRIOS + 4 * c + i] = (uint8_t)(cp >> (8 * i));
@@ -180,25 +171,10 @@ static size_t mutate_pct(uint8_t *data, size_t size, size_t max_size, size_t at,
     }
     unsigned edits = 1 + (unsigned)(x >> 3) % 2;
     for (unsigned e = 0; e < edits; e++) {
-        x = mix(x);
+        x = fg__mix(x);
         size = mutate_header(data, size, max_size, at, depth, x);
     }
     return size;
-}
-
-/* The length of the input's strategy tag (version 1 or 2), 0 when it has none. */
-static size_t tag_len(const uint8_t *d, size_t n)
-{
-    if (n < FG_TAG_LEN || d[0] != FG_TAG0 || d[1] != FG_TAG1 || d[3] > FG_POS)
-        return 0;
-    if (d[2] == FG_TAG_VERSION)
-        return FG_TAG_LEN;
-    return d[2] == FG_TAG_TAIL_VERSION && n >= FG_TAG_TAIL_LEN ? FG_TAG_TAIL_LEN : 0;
-}
-
-static bool tagged(const uint8_t *d, size_t n)
-{
-    return tag_len(d, n) != 0;
 }
 
 /* Every mutated input starts with a version-2 tag (its tail is a random run;
@@ -206,65 +182,31 @@ static bool tagged(const uint8_t *d, size_t n)
  * so a crash libFuzzer saves replays in the driver with no flag. */
 static size_t force_tag(uint8_t *data, size_t size, size_t max_size, unsigned seed)
 {
-    size_t want = random_tail ? FG_TAG_TAIL_LEN : FG_TAG_LEN;
     if (!random_tail && forced.kind < 0 && !forced.depth)
-        return size;
-    if (tagged(data, size) || max_size < want)
         return size;
     fg_opts o = fg_target_opts(target);
     fg__strategy_apply(&forced, &o, seed);
-    size_t keep = size + want <= max_size ? size : max_size - want;
-    memmove(data + want, data, keep);
-    if (random_tail)
-        fg_tail_tag(o.strategy, o.depth, (uint32_t)mix(seed), data);
-    else
-        fg_strategy_tag(o.strategy, o.depth, data);
-    return keep + want;
+    return fg__tag_put(data, size, max_size, &o, random_tail != 0, seed);
 }
 
-static size_t mutate(uint8_t *data, size_t size, size_t max_size, size_t at, unsigned int seed);
+/* the tail's body mutation: libFuzzer's own */
+static size_t lf_mutate(uint8_t *body, size_t size, size_t max_size, void *ud)
+{
+    (void)ud;
+    return LLVMFuzzerMutate(body, size, max_size);
+}
 
 size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size, unsigned int seed)
 {
     size = force_tag(data, size, max_size, seed);
-    size_t at = tag_len(data, size);
+    size_t at = fg__tag_len(data, size);
     fg_strategy s = at ? (fg_strategy)data[3] : target->strategy;
     unsigned depth = at ? data[4] : target->depth;
     /* PCT runs that read the stream (losses, delays, fg_rand_*) need its bytes mutated too: half the time */
-    if (s == FG_PCT && header_every && (!pct_stream || (mix(seed) >> 40) % 2 == 0))
+    if (s == FG_PCT && header_every && (!pct_stream || (fg__mix(seed) >> 40) % 2 == 0))
         return mutate_pct(data, size, max_size, at, depth ? depth : 3, seed);
     if ((s == FG_PCT || s == FG_POS) && header_every && seed % header_every == 1)
         return mutate_header(data, size, max_size, at, s == FG_PCT ? (depth ? depth : 3) : 0,
                              (uint64_t)seed * 0x9e3779b97f4a7c15ull >> 7);
-    return mutate(data, size, max_size, at, seed);
-}
-
-/* Some mutations keep a prefix of a corpus input (a schedule that got
- * somewhere) and make the rest of the run uniformly random: random mode's
- * strength, started from the fuzzer's progress. Behind a version-2 tag that
- * is a cut and a new tail seed; the others are libFuzzer's. */
-static size_t mutate(uint8_t *data, size_t size, size_t max_size, size_t at, unsigned int seed)
-{
-    uint64_t x = (uint64_t)seed * 0x9e3779b97f4a7c15ull + 1;
-    if (!random_tail || seed % random_tail || max_size <= at)   /* the tag stays as it is */
-        return at + LLVMFuzzerMutate(data + at, size - at, max_size - at);
-    x ^= x >> 31, x *= 0xbf58476d1ce4e5b9ull;
-    if (at == FG_TAG_TAIL_LEN) {
-        /* PCT's header is its schedule: raw tail bytes there would be no change points */
-        size_t from = at + (data[3] == FG_PCT ? HDR_LEN : 0);
-        size_t cut = size > from ? from + (size_t)(x % (size - from + 1)) : size;
-        uint32_t s = (uint32_t)mix(x);
-        for (int i = 0; i < 4; i++)
-            data[FG_TAG_LEN + i] = (uint8_t)(s >> (8 * i));
-        return cut;
-    }
-    size_t cut = size ? (size_t)(x % (size + 1)) : 0;
-    size_t len = cut + 8 + (size_t)((x >> 32) % 64);
-    if (len > max_size)
-        len = max_size;
-    for (size_t i = cut; i < len; i++) {
-        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
-        data[i] = (uint8_t)(x >> 24);
-    }
-    return len;
+    return fg__tail_mutate(data, size, max_size, random_tail, seed, lf_mutate, NULL);
 }

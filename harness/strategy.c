@@ -2,7 +2,8 @@
  * --depth for random and exhaustive, FUGUE_STRATEGY and FUGUE_DEPTH for the
  * tests, and `auto`, a portfolio rotating random, PCT d=1..3 and POS across
  * runs. An overridden run's saved input starts with the strategy tag, so it
- * replays with no flag. */
+ * replays with no flag (crash.c). Needs nothing of the sim: the AFL++ mutator
+ * is built from it. */
 #include "harness.h"
 
 #include <stdlib.h>
@@ -82,32 +83,10 @@ void fg__strategy_apply(const struct fg__strat *s, fg_opts *o, uint64_t run)
     tag_len = s->kind >= 0 || s->depth ? fg_strategy_tag(o->strategy, o->depth, tag) : 0;
 }
 
-void fg__strategy_save(const fg_result *r, void *ud)
+size_t fg__strategy_last_tag(const uint8_t **t)
 {
-    static uint8_t *buf;
-    static size_t cap;
-    bool tagged = r->input_len >= 2 && r->input[0] == FG_TAG0 && r->input[1] == FG_TAG1;
-    if (!tag_len || tagged) {
-        fg__crash_save(r, ud);
-        return;
-    }
-    if (cap < r->input_len + tag_len) {
-        uint8_t *p = realloc(buf, r->input_len + tag_len);
-        if (!p) {
-            fprintf(stderr, "fugue: out of memory tagging the input: saved without its strategy tag\n");
-            fg__crash_save(r, ud);
-            return;
-        }
-        buf = p;
-        cap = r->input_len + tag_len;
-    }
-    memcpy(buf, tag, tag_len);
-    if (r->input_len)
-        memcpy(buf + tag_len, r->input, r->input_len);
-    fg_result t = *r;
-    t.input = buf;
-    t.input_len = r->input_len + tag_len;
-    fg__crash_save(&t, ud);
+    *t = tag;
+    return tag_len;
 }
 
 bool fg_target_strategy_env(fg_opts *o, uint64_t run)
