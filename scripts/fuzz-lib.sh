@@ -36,6 +36,25 @@ afl_env() {
   export AFL_QUIET=1 AFL_IGNORE_UNKNOWN_ENVS=1
 }
 
+# The random tail for AFL++ (harness/afl_mutator.c, docs/harness.md): sets afl_mutator
+# to the variables afl-fuzz runs with (env "${afl_mutator[@]}" afl-fuzz ...). The mutator
+# runs in afl-fuzz, which knows no target: FUGUE_STRATEGY tells it the strategy its
+# inputs carry, the target's own (its driver $1 says) unless set. FUGUE_AFL_MUTATOR:
+# only (the default: its mutations alone), mixed (AFL++'s havoc and splicing too), 0 (none).
+afl_mutator_vars() {
+  local mode=${FUGUE_AFL_MUTATOR:-only} so
+  afl_mutator=()
+  case $mode in
+    0) return 0 ;;
+    only) afl_mutator=(AFL_CUSTOM_MUTATOR_ONLY=1) ;;
+    mixed) ;;
+    *) echo "fugue: FUGUE_AFL_MUTATOR=$mode is none of only, mixed, 0" >&2; return 2 ;;
+  esac
+  so=$(cd "$FUGUE_ROOT" && realpath "$BUILD/fuzz/libfugue-afl-mutator.so") || return 2
+  afl_mutator+=(AFL_CUSTOM_MUTATOR_LIBRARY="$so"
+    FUGUE_STRATEGY="${FUGUE_STRATEGY:-$("$1" info | sed -n 's/^strategy: //p')}")
+}
+
 # seconds from 90, 90s, 5m, 4h; status 1 for anything else
 to_seconds() {
   [[ ${1:-} =~ ^([0-9]+)([smh]?)$ ]] || return 1
