@@ -73,7 +73,7 @@ static size_t havoc(uint8_t *d, size_t n, size_t max, void *ud)
             break;
         case 1:   /* the next or the previous candidate */
             if (n)
-                d[at] += (r >> 32) & 1 ? 1 : 255;
+                d[at] = (uint8_t)(d[at] + ((r >> 32) & 1 ? 1 : 255));
             break;
         case 2:   /* choices inserted: the later ones shift */
             if (n + len > max)
