@@ -148,7 +148,8 @@ static bool starts_tagged(const char *path)
 }
 
 /* afl-fuzz with the mutator alone: every input it queues past the seeds is
- * tagged, and it finds lost_update's bug, whose crash replays with no flag. */
+ * tagged, and it finds lost_update's bug, whose crash replays with no flag.
+ * No trimming: AFL++'s trimmer, not the mutator, could cut a tag off. */
 Test(afl_mutator, afl_fuzz_finds_a_bug_with_it, .fini = unload, .timeout = 240)
 {
     const char *engines = getenv("FUGUE_ENGINES"), *corpus = getenv("FUGUE_CORPUS"), *bin = getenv("FUGUE_FUZZ_BIN");
@@ -162,7 +163,7 @@ Test(afl_mutator, afl_fuzz_finds_a_bug_with_it, .fini = unload, .timeout = 240)
         "mkdir -p %s/in && for f in '%s'/lost_update/*; do case $f in */crash-*) ;; *) cp \"$f\" %s/in/ ;; esac; done && "
         "env -u ASAN_OPTIONS -u UBSAN_OPTIONS -u LSAN_OPTIONS AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 "
         "AFL_NO_UI=1 AFL_TRY_AFFINITY=1 AFL_QUIET=1 AFL_IGNORE_UNKNOWN_ENVS=1 AFL_BENCH_UNTIL_CRASH=1 "
-        "AFL_CUSTOM_MUTATOR_ONLY=1 AFL_CUSTOM_MUTATOR_LIBRARY='%s' FUGUE_STRATEGY=random "
+        "AFL_DISABLE_TRIM=1 AFL_CUSTOM_MUTATOR_ONLY=1 AFL_CUSTOM_MUTATOR_LIBRARY='%s' FUGUE_STRATEGY=random "
         "afl-fuzz -i %s/in -o %s/out -s 1 -E 200000 -- '%s/lost_update-afl' >%s/log 2>&1; tail -5 %s/log",
         tmp, corpus, tmp, getenv("FUGUE_AFL_MUTATOR"), tmp, tmp, bin, tmp, tmp);
     cr_assert_eq(st, 0, "%s", out);
