@@ -29,7 +29,7 @@ static const struct command {
     {"minimize", fg__minimize_main, "FILE [-o OUT] [--max-runs N]",
      "shrink a failing input that keeps failing the same way"},
     {"check-determinism", fg__determinism_main, "[FILE...] [--iterations N]", "run twice, compare trace hashes"},
-    {"info", info_main, "", "the target's name, file, strategy and planted bug"},
+    {"info", info_main, "", "the target's name, file, strategy (and PCT depth, 0: 3) and planted bug"},
     {"list", list_main, "", "every target in this binary: name, file, strategy, planted bug"},
 };
 #define NCOMMANDS (sizeof commands / sizeof *commands)
@@ -56,8 +56,9 @@ static int info_main(const fg_target *t, const char *prog, int argc, char **argv
         fprintf(stderr, "info: takes no arguments (see --help)\n");
         return 2;
     }
-    printf("name: %s\nfile: %s\nstrategy: %s\nexpect: %s\nfind_within: %llu\n", t->name, fg__target_file(t),
-           fg__strategy_name(t->strategy), fg_outcome_name(t->expect), (unsigned long long)t->find_within);
+    printf("name: %s\nfile: %s\nstrategy: %s\ndepth: %u\nexpect: %s\nfind_within: %llu\n", t->name,
+           fg__target_file(t), fg__strategy_name(t->strategy), t->depth, fg_outcome_name(t->expect),
+           (unsigned long long)t->find_within);
     return 0;
 }
 

@@ -38,11 +38,11 @@ afl_env() {
 
 # The random tail for AFL++ (harness/afl_mutator.c, docs/harness.md): sets afl_mutator
 # to the variables afl-fuzz runs with (env "${afl_mutator[@]}" afl-fuzz ...). The mutator
-# runs in afl-fuzz, which knows no target: FUGUE_STRATEGY tells it the strategy its
-# inputs carry, the target's own (its driver $1 says) unless set. FUGUE_AFL_MUTATOR:
+# runs in afl-fuzz, which knows no target: FUGUE_STRATEGY (and FUGUE_DEPTH) tell it
+# the strategy its inputs carry, the target's own (its driver $1 says) unless set. FUGUE_AFL_MUTATOR:
 # only (the default: its mutations alone), mixed (AFL++'s havoc and splicing too), 0 (none).
 afl_mutator_vars() {
-  local mode=${FUGUE_AFL_MUTATOR:-only} so
+  local mode=${FUGUE_AFL_MUTATOR:-only} so info d
   afl_mutator=()
   case $mode in
     0) return 0 ;;
@@ -51,8 +51,12 @@ afl_mutator_vars() {
     *) echo "fugue: FUGUE_AFL_MUTATOR=$mode is none of only, mixed, 0" >&2; return 2 ;;
   esac
   so=$(cd "$FUGUE_ROOT" && realpath "$BUILD/fuzz/libfugue-afl-mutator.so") || return 2
-  afl_mutator+=(AFL_CUSTOM_MUTATOR_LIBRARY="$so"
-    FUGUE_STRATEGY="${FUGUE_STRATEGY:-$("$1" info | sed -n 's/^strategy: //p')}")
+  afl_mutator+=(AFL_CUSTOM_MUTATOR_LIBRARY="$so")
+  [ -z "${FUGUE_STRATEGY:-}" ] || return 0
+  info=$("$1" info) || return 2
+  afl_mutator+=(FUGUE_STRATEGY="$(sed -n 's/^strategy: //p' <<<"$info")")
+  d=$(sed -n 's/^depth: //p' <<<"$info")
+  [ "${d:-0}" = 0 ] || [ -n "${FUGUE_DEPTH:-}" ] || afl_mutator+=(FUGUE_DEPTH="$d")
 }
 
 # seconds from 90, 90s, 5m, 4h; status 1 for anything else
