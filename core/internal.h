@@ -116,7 +116,7 @@ void fg__spare_run(void (*fn)(void *arg), void *arg);
 struct timer {
     fg_time deadline;
     void (*fire)(struct timer *t);
-    uint32_t idx;                  /* where it sits in its slot */
+    uint32_t idx;                  /* where it was armed: its entry, or one forwarding to it */
     uint8_t level, slot;
     bool armed;
 };
