@@ -15,6 +15,7 @@
  * runs spread their deadlines over more slots. */
 #define SLOT_KEEP 32
 #define SLOTS (WHEEL_LEVELS * 64 + 1)   /* the last is `due` */
+#define SOON 64   /* a slot this small is about to fire: fg__wheel_advance fetches its timers */
 
 /* A slot's kept room: in one mapping for the wheel, touched only where used. Made by malloc
  * during a big sim, such small arrays sat all over the heap's top and pinned it. */
@@ -117,7 +118,7 @@ void fg__wheel_init(struct wheel *w)
     if (w->due_big)
         release(w, &w->due, DUE, 0);
     w->due_big = false;
-    w->ahead = false;
+    w->ahead = w->fetching = false;
     w->due.len = 0;
     w->now = 0;
     w->count = 0;
@@ -231,15 +232,28 @@ bool fg__wheel_advance(struct wheel *w)
         w->occupied[level] &= ~(1ull << slot);
         struct slotv *v = &w->slots[level][slot];
         fg_time first = FG_FOREVER;
+        uint32_t live = 0;
         for (uint32_t i = 0; i < v->len; i++)
-            if (v->v[i].t && v->v[i].deadline < first)
-                first = v->v[i].deadline;
+            if (v->v[i].t) {
+                live++;
+                if (v->v[i].deadline < first)
+                    first = v->v[i].deadline;
+            }
         if (first != FG_FOREVER)
             w->now = first;
+        /* a small slot's timers fire within its size's advances: fetch them now, when firing
+         * them would be a miss each (a big one's would be gone from the cache by then); not
+         * when sleepers fire, which ahead() fetches a wake before with their tasks (100,000
+         * sleepers paid ~25 ns a wake more for both) */
+        bool soon = live <= SOON && !w->fetching;
         for (uint32_t i = 0; i < v->len; i++) {
             struct went *e = &v->v[i];
-            if (e->t)   /* lands in `due` or a lower level, in order; the old entry says where */
-                *e = (struct went){(fg_time)place(w, e->deadline, e->t), NULL};
+            if (!e->t)
+                continue;
+            if (soon)
+                __builtin_prefetch(e->t);
+            /* lands in `due` or a lower level, in order; the old entry says where */
+            *e = (struct went){(fg_time)place(w, e->deadline, e->t), NULL};
         }
         v->len = 0;
     }
@@ -255,6 +269,7 @@ bool fg__wheel_advance(struct wheel *w)
         t->fire(t);
     }
     w->due.len = 0;
+    w->fetching = w->ahead;
     if (w->ahead) {
         w->ahead = false;
         ahead(w);
