@@ -116,7 +116,7 @@ void fg__spare_run(void (*fn)(void *arg), void *arg);
 struct timer {
     fg_time deadline;
     void (*fire)(struct timer *t);
-    uint32_t idx;                  /* where it sits in its slot */
+    uint32_t idx;                  /* where it was armed: its entry, or one forwarding to it */
     uint8_t level, slot;
     bool armed;
 };
@@ -132,6 +132,7 @@ struct wheel {
     uint64_t big[WHEEL_LEVELS];             /* slots grown past SLOT_KEEP: freed by the next init */
     bool due_big;
     bool ahead;                             /* a fired timer asks that the next ones be fetched */
+    bool fetching;                          /* the last advance did: its slots need not be fetched */
     struct went *kept;                      /* each slot's first SLOT_KEEP entries (timer.c) */
 };
 void fg__wheel_init(struct wheel *w);

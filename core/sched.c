@@ -333,14 +333,17 @@ static void timed_out(struct timer *tm)
 }
 
 /* A sleeper next to wake (its task's lines fetched by the wheel a wake before): fetch the
- * frames it will return through, from its saved stack pointer (fg_sleep leaves ~520 bytes) */
+ * frames it will return through, from its saved stack pointer up to its stack's top (stacks
+ * end on 1 KiB bounds; fg_sleep leaves ~200 bytes): past the top lie another task's frames */
 void fg__timer_soon(const struct timer *tm)
 {
 #ifndef FG_UCONTEXT
     const struct task *t = FG_CONTAINER(tm, struct task, timer);
-    if (tm->fire == timed_out && t->state == T_BLOCKED)
-        for (int off = 0; off < 576; off += 64)
-            __builtin_prefetch((const char *)t->ctx.sp + off);
+    if (tm->fire == timed_out && t->state == T_BLOCKED) {
+        uintptr_t sp = (uintptr_t)t->ctx.sp & ~(uintptr_t)63, top = ((uintptr_t)t->ctx.sp | 1023) + 1;
+        for (int off = 0; off < 576 && sp + off < top; off += 64)
+            __builtin_prefetch((const char *)sp + off);
+    }
 #else
     (void)tm;
 #endif

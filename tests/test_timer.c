@@ -153,3 +153,98 @@ Test(timer, grown_slots_are_released_by_the_next_init)
     drain();
     cr_assert_eq(nfired, 6001);
 }
+
+/* Timers move down the wheel without being written to (each old entry says where its timer
+ * went): cancels after any number of moves, adds and advances interleaved, checked against
+ * a reference that fires the earliest deadline first, ties in arming order. */
+static uint64_t armed_seq[N], next_seq;
+static bool armed_ref[N];
+
+static void ref_add(int i, fg_time d)
+{
+    fg__timer_add(&w, &tm[i], d);
+    armed_ref[i] = true;
+    armed_seq[i] = next_seq++;
+}
+
+Test(timer, cancel_after_moves_matches_a_reference)
+{
+    fg__wheel_init(&w);
+    nfired = 0;
+    next_seq = 0;
+    memset(armed_ref, 0, sizeof armed_ref);
+    const int n = 3000;
+    for (int i = 0; i < n; i++)
+        tm[i].fire = on_fire;
+    for (int round = 0; round < 20000; round++) {
+        int i = (int)(xr() % n);
+        uint64_t op = xr() % 8;
+        if (op < 3 && !armed_ref[i]) {
+            /* deadlines across several levels from now, some equal to others */
+            fg_time d = w.now + (fg_time)(xr() % 4) * ((fg_time)1 << (xr() % 24)) + (fg_time)(xr() % 3);
+            ref_add(i, d);
+        } else if (op < 5 && armed_ref[i]) {
+            fg__timer_cancel(&w, &tm[i]);
+            armed_ref[i] = false;
+        } else if (op == 5) {
+            /* the reference: the earliest armed deadline, every timer due then in arming order */
+            fg_time first = FG_FOREVER;
+            for (int k = 0; k < n; k++)
+                if (armed_ref[k] && tm[k].deadline < first)
+                    first = tm[k].deadline;
+            int before = nfired;
+            bool any = fg__wheel_advance(&w);
+            cr_assert_eq(any, first != FG_FOREVER);
+            if (!any)
+                continue;
+            cr_assert_eq(w.now, first, "time is not the earliest deadline");
+            uint64_t last = 0;
+            for (int k = before; k < nfired; k++) {
+                int f = fired[k];
+                cr_assert(armed_ref[f], "fired a timer not armed");
+                cr_assert_eq(tm[f].deadline, first, "fired out of deadline order");
+                cr_assert(k == before || armed_seq[f] > last, "tie broken against arming order");
+                last = armed_seq[f];
+                armed_ref[f] = false;
+            }
+            for (int k = 0; k < n; k++)
+                cr_assert(!armed_ref[k] || tm[k].deadline != first, "a timer due now did not fire");
+        }
+    }
+    size_t left = 0;
+    for (int k = 0; k < n; k++)
+        left += armed_ref[k];
+    cr_assert_eq(w.count, left);
+    int before = nfired;
+    drain();
+    cr_assert_eq((size_t)(nfired - before), left, "a timer armed at the end did not fire");
+}
+
+/* A fire callback may cancel a timer due in the same pass, and one that moved down first. */
+static struct timer *victim[2];
+static void cancel_victims(struct timer *t)
+{
+    on_fire(t);
+    for (int k = 0; k < 2; k++)
+        if (victim[k])
+            fg__timer_cancel(&w, victim[k]);
+}
+
+Test(timer, a_callback_cancels_a_timer_due_with_it)
+{
+    fg__wheel_init(&w);
+    nfired = 0;
+    tm[0].fire = cancel_victims;
+    tm[1].fire = tm[2].fire = tm[3].fire = on_fire;
+    fg__timer_add(&w, &tm[0], 100000);
+    fg__timer_add(&w, &tm[1], 100000);   /* due in the same pass, after tm[0] */
+    fg__timer_add(&w, &tm[2], 100001);   /* moved down past several levels by then */
+    fg__timer_add(&w, &tm[3], 100002);
+    victim[0] = &tm[1];
+    victim[1] = &tm[2];
+    drain();
+    cr_assert_eq(nfired, 2);
+    cr_assert_eq(fired[0], 0);
+    cr_assert_eq(fired[1], 3);
+    cr_assert_eq(w.count, 0);
+}
