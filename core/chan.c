@@ -323,18 +323,64 @@ __attribute__((noinline)) static int recv_slow(fg_chan *c, void **data, size_t *
     return r;
 }
 
+#ifdef FG_CTX_INLINE
+/* A blocked recv returns to its caller through an indirect jump: the return stack holds the
+ * addresses the task switched from called through, and a ret into the caller of the task
+ * switched to would miss (9 of a token hand-off's 36 ns). fg_chan_recv_ tail-calls it, so
+ * the jump lands in the user's code; bit 32 of what recv_wait_ returns says it blocked. */
+typedef uint64_t recv_ret;
+#define RECV_BLOCKED(r) ((uint32_t)(r) | (1ull << 32))
+#define RECV_NOW(r) ((uint32_t)(r))
+__asm__(".text\n\t"
+        ".globl fg__recv_wait\n\t"
+        ".hidden fg__recv_wait\n\t"
+        ".type fg__recv_wait, @function\n"
+        "fg__recv_wait:\n\t"
+        ".cfi_startproc\n\t"
+        "subq $8, %rsp\n\t"
+        ".cfi_adjust_cfa_offset 8\n\t"
+        "call fg__recv_wait_\n\t"
+        "addq $8, %rsp\n\t"
+        ".cfi_adjust_cfa_offset -8\n\t"
+        "btq $32, %rax\n\t"
+        "jc 1f\n\t"
+        "ret\n"
+        "1:\n\t"
+        "popq %rcx\n\t"
+        ".cfi_adjust_cfa_offset -8\n\t"
+        ".cfi_register rip, rcx\n\t"
+        "jmpq *%rcx\n\t"
+        ".cfi_endproc\n\t"
+        ".size fg__recv_wait, .-fg__recv_wait");
+int fg__recv_wait(fg_chan *c, void **data, size_t *size, fg_time deadline);
+recv_ret fg__recv_wait_(fg_chan *c, void **data, size_t *size, fg_time deadline);
+#define recv_wait fg__recv_wait
+#define RECV_WAIT_FN __attribute__((noinline, used)) recv_ret fg__recv_wait_
+#if defined(__has_attribute) && __has_attribute(musttail)
+#define RECV_WAIT_TAIL __attribute__((musttail))
+#endif
+#else
+typedef int recv_ret;
+#define RECV_BLOCKED(r) (r)
+#define RECV_NOW(r) (r)
+#define RECV_WAIT_FN __attribute__((noinline)) static int recv_wait
+#endif
+#ifndef RECV_WAIT_TAIL
+#define RECV_WAIT_TAIL
+#endif
+
 /* fg_chan_recv_ with no item to take at once: an empty untimed bare FIFO waits here, out
  * of the fast path's way (what stays live across a wait would cost it its registers). */
-__attribute__((noinline)) static int recv_wait(fg_chan *c, void **data, size_t *size, fg_time deadline)
+RECV_WAIT_FN(fg_chan *c, void **data, size_t *size, fg_time deadline)
 {
     if (c->closed || c->timed || c->q->ops != &fg__fifo_ops)
-        return recv_slow(c, data, size, deadline);
+        return RECV_NOW(recv_slow(c, data, size, deadline));
     fg_item it;
     S->cur->wait_data = &it;
     int r = fg__wait(&c->receivers, deadline, "fg_chan_recv");
     if (r == 0)
         give(&it, data, size);
-    return r;
+    return RECV_BLOCKED(r);
 }
 
 /* The common case inline and small: an item to take; an empty channel waits in recv_wait. */
@@ -346,7 +392,7 @@ int fg_chan_recv_(fg_chan *c, void **data, size_t *size, fg_time deadline)
         void *d;
         size_t n;
         if (FG_UNLIKELY(!fg__queue_take_inline(c->q, &d, &n)))
-            return recv_wait(c, data, size, deadline);
+            RECV_WAIT_TAIL return recv_wait(c, data, size, deadline);
         if (data)
             *data = d;
         if (size)
