@@ -12,7 +12,7 @@
 struct fg_chan {
     fg_queue *q;
     struct waitq senders;     /* wait_data: the fg_item to push */
-    struct waitq receivers;   /* wait_data: where the item goes */
+    struct waitq receivers;   /* wait_data, wait_aux: where its data and size go (deliver) */
     struct idle_hook send_hook, recv_hook;
     struct timer ripe;        /* wakes receivers when the head item ripens */
     bool closed, dead;
@@ -43,6 +43,16 @@ static int put(fg_chan *c, fg_item *it)
     return dispose(c, fg__queue_push(c->q, it, &back), &back);
 }
 
+/* Hands an item to a waiting receiver: straight into its out-parameters, so a receiver
+ * waits with no record of its own (recv_wait is then a bare wait). */
+static inline void deliver(struct task *r, void *data, size_t size)
+{
+    if (r->wait_data)
+        *(void **)r->wait_data = data;
+    if (r->wait_aux)
+        *(size_t *)r->wait_aux = size;
+}
+
 static void arm(fg_chan *c)
 {
     if (!c->timed)
@@ -69,7 +79,7 @@ static bool settle(fg_chan *c)
         fg_item it;
         if (c->receivers.head && fg__queue_pop(c->q, &it) == 0) {
             struct task *t = fg__por_pick(&c->receivers);
-            *(fg_item *)t->wait_data = it;
+            deliver(t, it.data, it.size);
             fg__wake(t, 0);
             moved = true;
         }
@@ -212,7 +222,7 @@ __attribute__((noinline)) static int send_slow(fg_chan *c, void *data, size_t si
         if (c->receivers.head && fg__queue_pass(c->q)) {
             /* an empty bare FIFO: straight to a waiting receiver, as a push and a pop would */
             struct task *r = fg__por_pick(&c->receivers);
-            *(fg_item *)r->wait_data = (fg_item){data, size, 0, 0, 0};
+            deliver(r, data, size);
             fg__wake(r, 0);
             return 0;
         }
@@ -242,7 +252,7 @@ __attribute__((noinline)) static int send_pass_slow(fg_chan *c, void *data, size
         return send_slow(c, data, size, deadline);
     /* an empty bare FIFO: straight to a waiting receiver, as a push and a pop would */
     struct task *r = fg__por_pick(&c->receivers);
-    *(fg_item *)r->wait_data = (fg_item){data, size, 0, 0, 0};
+    deliver(r, data, size);
     fg__wake_inline(r, 0);
     return 0;
 }
@@ -259,10 +269,7 @@ __attribute__((noinline)) static int send_pass(fg_chan *c, void *data, size_t si
         return send_pass_slow(c, data, size, deadline);
     q->stats.pushes++;
     q->stats.pops++;
-    /* a receiver reads only these two (give) */
-    fg_item *it = r->wait_data;
-    it->data = data;
-    it->size = size;
+    deliver(r, data, size);
     r->result = 0;
     c->receivers.head = c->receivers.tail = NULL;
     r->wq = NULL;
@@ -313,7 +320,6 @@ static void give(const fg_item *it, void **data, size_t *size)
 __attribute__((noinline)) static int recv_slow(fg_chan *c, void **data, size_t *size, fg_time deadline)
 {
     ENTRY(c, "fg_chan_recv")
-    fg_item it;
     bool known = c->receiver == t;
     if (!learn(c, &c->receiver, c->one_receiver, t, "fg_chan_recv"))
         return -EPERM;
@@ -339,21 +345,26 @@ __attribute__((noinline)) static int recv_slow(fg_chan *c, void **data, size_t *
     if (c->closed && !fg_queue_len(c->q))
         return -EPIPE;
     arm(c);
-    t->wait_data = &it;
-    int r = fg__wait(&c->receivers, deadline, "fg_chan_recv");
-    if (r == 0)
-        give(&it, data, size);
-    return r;
+    t->wait_data = data;
+    t->wait_aux = size;
+    return fg__wait(&c->receivers, deadline, "fg_chan_recv");
+}
+
+/* What fg_chan_recv_ waits in: an empty untimed bare FIFO, with time to wait. The sender
+ * delivers into data and size (deliver), so nothing is left to do after the wait. */
+__attribute__((noinline, used)) int fg__recv_wait_(fg_chan *c, void **data, size_t *size, fg_time deadline)
+{
+    (void)data;
+    (void)size;
+    return fg__wait(&c->receivers, deadline, "fg_chan_recv");
 }
 
 #ifdef FG_CTX_INLINE
 /* A blocked recv returns to its caller through an indirect jump: the return stack holds the
- * addresses the task switched from called through, and a ret into the caller of the task
- * switched to would miss (9 of a token hand-off's 36 ns). fg_chan_recv_ tail-calls it, so
- * the jump lands in the user's code; bit 32 of what recv_wait_ returns says it blocked. */
-typedef uint64_t recv_ret;
-#define RECV_BLOCKED(r) ((uint32_t)(r) | (1ull << 32))
-#define RECV_NOW(r) ((uint32_t)(r))
+ * calls of the task switched from, and a ret into the caller of the task switched to would
+ * miss (9 of a token hand-off's 36 ns). fg_chan_recv_ tail-calls it, so the jump lands in
+ * the user's code. (A wait refused at once, cancelled or misused, leaves the return stack
+ * one entry off: a missed ret later, nothing worse.) */
 __asm__(".text\n\t"
         ".globl fg__recv_wait\n\t"
         ".hidden fg__recv_wait\n\t"
@@ -365,10 +376,6 @@ __asm__(".text\n\t"
         "call fg__recv_wait_\n\t"
         "addq $8, %rsp\n\t"
         ".cfi_adjust_cfa_offset -8\n\t"
-        "btq $32, %rax\n\t"
-        "jc 1f\n\t"
-        "ret\n"
-        "1:\n\t"
         "popq %rcx\n\t"
         ".cfi_adjust_cfa_offset -8\n\t"
         ".cfi_register rip, rcx\n\t"
@@ -376,35 +383,16 @@ __asm__(".text\n\t"
         ".cfi_endproc\n\t"
         ".size fg__recv_wait, .-fg__recv_wait");
 int fg__recv_wait(fg_chan *c, void **data, size_t *size, fg_time deadline);
-recv_ret fg__recv_wait_(fg_chan *c, void **data, size_t *size, fg_time deadline);
 #define recv_wait fg__recv_wait
-#define RECV_WAIT_FN __attribute__((noinline, used)) recv_ret fg__recv_wait_
 #if defined(__has_attribute) && __has_attribute(musttail)
 #define RECV_WAIT_TAIL __attribute__((musttail))
 #endif
 #else
-typedef int recv_ret;
-#define RECV_BLOCKED(r) (r)
-#define RECV_NOW(r) (r)
-#define RECV_WAIT_FN __attribute__((noinline)) static int recv_wait
+#define recv_wait fg__recv_wait_
 #endif
 #ifndef RECV_WAIT_TAIL
 #define RECV_WAIT_TAIL
 #endif
-
-/* fg_chan_recv_ with no item to take at once: an empty untimed bare FIFO waits here, out
- * of the fast path's way (what stays live across a wait would cost it its registers). */
-RECV_WAIT_FN(fg_chan *c, void **data, size_t *size, fg_time deadline)
-{
-    if (c->closed || c->timed || c->q->ops != &fg__fifo_ops)
-        return RECV_NOW(recv_slow(c, data, size, deadline));
-    fg_item it;
-    S->cur->wait_data = &it;
-    int r = fg__wait(&c->receivers, deadline, "fg_chan_recv");
-    if (r == 0)
-        give(&it, data, size);
-    return RECV_BLOCKED(r);
-}
 
 /* The common case inline and small: an item to take; an empty channel waits in recv_wait. */
 int fg_chan_recv_(fg_chan *c, void **data, size_t *size, fg_time deadline)
@@ -414,8 +402,13 @@ int fg_chan_recv_(fg_chan *c, void **data, size_t *size, fg_time deadline)
                   alone(c, c->receiver, c->one_receiver, t))) {
         void *d;
         size_t n;
-        if (FG_UNLIKELY(!fg__queue_take_inline(c->q, &d, &n)))
+        if (FG_UNLIKELY(!fg__queue_take_inline(c->q, &d, &n))) {
+            if (c->closed || c->timed || c->q->ops != &fg__fifo_ops || deadline <= S->wheel.now)
+                return recv_slow(c, data, size, deadline);
+            t->wait_data = data;
+            t->wait_aux = size;
             RECV_WAIT_TAIL return recv_wait(c, data, size, deadline);
+        }
         if (data)
             *data = d;
         if (size)

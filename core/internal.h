@@ -178,6 +178,7 @@ struct task {
     struct task *wq_next, *wq_prev;
     struct waitq joiners;
     void *wait_data;               /* for the primitive it waits on */
+    void *wait_aux;                /* a second word for it (a channel's receiver: where the size goes) */
     const char **spans;            /* outermost first; sim memory */
     uint32_t spans_cap;
     uint32_t prio;                 /* PCT/POS (prio.c) */
