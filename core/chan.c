@@ -44,7 +44,7 @@ static int put(fg_chan *c, fg_item *it)
 }
 
 /* Hands an item to a waiting receiver: straight into its out-parameters, so a receiver
- * waits with no record of its own (recv_wait is then a bare wait). */
+ * waits with no record of its own (fg_chan_recv_ tail-calls the wait). */
 static inline void deliver(struct task *r, void *data, size_t size)
 {
     if (r->wait_data)
@@ -104,6 +104,13 @@ static bool settle(fg_chan *c)
             arm(c);
     }
     return woke;
+}
+
+/* settle, out of line and last: the fast path that calls it keeps no register for after. */
+__attribute__((noinline)) static int settle0(fg_chan *c)
+{
+    settle(c);
+    return 0;
 }
 
 static bool send_hook(struct idle_hook *h)
@@ -257,10 +264,10 @@ __attribute__((noinline)) static int send_pass_slow(fg_chan *c, void *data, size
     return 0;
 }
 
-/* fg_chan_send_ to a waiting receiver, out of the fast path's way (a call there would cost it registers).
- * One receiver, blocked without a deadline, nobody watching: what fg__wake_inline does, without a call
- * on the way, so it keeps no register (five pushes and pops a hand-off). */
-__attribute__((noinline)) static int send_pass(fg_chan *c, void *data, size_t size, fg_time deadline)
+/* fg_chan_send_ to a waiting receiver. One receiver, blocked without a deadline, nobody watching:
+ * what fg__wake_inline does, without a call on the way, so it keeps no register (five pushes and
+ * pops a hand-off); anything else goes out of line. */
+static inline __attribute__((always_inline)) int send_pass(fg_chan *c, void *data, size_t size, fg_time deadline)
 {
     fg_queue *q = c->q;
     struct task *r = c->receivers.head;
@@ -350,30 +357,21 @@ __attribute__((noinline)) static int recv_slow(fg_chan *c, void **data, size_t *
     return fg__wait(&c->receivers, deadline, "fg_chan_recv");
 }
 
-/* What fg_chan_recv_ waits in: an empty untimed bare FIFO, with time to wait. The sender
- * delivers into data and size (deliver), so nothing is left to do after the wait. */
-__attribute__((noinline, used)) int fg__recv_wait_(fg_chan *c, void **data, size_t *size, fg_time deadline)
-{
-    (void)data;
-    (void)size;
-    return fg__wait(&c->receivers, deadline, "fg_chan_recv");
-}
-
 #ifdef FG_CTX_INLINE
-/* A blocked recv returns to its caller through an indirect jump: the return stack holds the
- * calls of the task switched from, and a ret into the caller of the task switched to would
- * miss (9 of a token hand-off's 36 ns). fg_chan_recv_ tail-calls it, so the jump lands in
- * the user's code. (A wait refused at once, cancelled or misused, leaves the return stack
- * one entry off: a missed ret later, nothing worse.) */
+/* fg__wait for fg_chan_recv_, which tail-calls it: once the wait is over it returns to the user's
+ * code by an indirect jump, not a ret. The return stack holds the calls of the task switched
+ * from, and a ret into the caller of the task switched to would miss (9 of a token hand-off's
+ * 36 ns). (Were it refused at once, cancelled or misused, the return stack is one entry off:
+ * one missed ret later, nothing worse.) */
 __asm__(".text\n\t"
-        ".globl fg__recv_wait\n\t"
-        ".hidden fg__recv_wait\n\t"
-        ".type fg__recv_wait, @function\n"
-        "fg__recv_wait:\n\t"
+        ".globl fg__wait_jump\n\t"
+        ".hidden fg__wait_jump\n\t"
+        ".type fg__wait_jump, @function\n"
+        "fg__wait_jump:\n\t"
         ".cfi_startproc\n\t"
         "subq $8, %rsp\n\t"
         ".cfi_adjust_cfa_offset 8\n\t"
-        "call fg__recv_wait_\n\t"
+        "call fg__wait_unchecked\n\t"
         "addq $8, %rsp\n\t"
         ".cfi_adjust_cfa_offset -8\n\t"
         "popq %rcx\n\t"
@@ -381,17 +379,11 @@ __asm__(".text\n\t"
         ".cfi_register rip, rcx\n\t"
         "jmpq *%rcx\n\t"
         ".cfi_endproc\n\t"
-        ".size fg__recv_wait, .-fg__recv_wait");
-int fg__recv_wait(fg_chan *c, void **data, size_t *size, fg_time deadline);
-#define recv_wait fg__recv_wait
-#if defined(__has_attribute) && __has_attribute(musttail)
-#define RECV_WAIT_TAIL __attribute__((musttail))
-#endif
+        ".size fg__wait_jump, .-fg__wait_jump");
+int fg__wait_jump(struct waitq *q, fg_time deadline, const char *call);
+#define recv_wait fg__wait_jump
 #else
-#define recv_wait fg__recv_wait_
-#endif
-#ifndef RECV_WAIT_TAIL
-#define RECV_WAIT_TAIL
+#define recv_wait fg__wait_unchecked
 #endif
 
 /* The common case inline and small: an item to take; an empty channel waits in recv_wait. */
@@ -403,18 +395,20 @@ int fg_chan_recv_(fg_chan *c, void **data, size_t *size, fg_time deadline)
         void *d;
         size_t n;
         if (FG_UNLIKELY(!fg__queue_take_inline(c->q, &d, &n))) {
-            if (c->closed || c->timed || c->q->ops != &fg__fifo_ops || deadline <= S->wheel.now)
+            /* what fg__wait would check, but cancelled (above): recv_slow says why not */
+            if (c->closed | c->timed || c->q->ops != &fg__fifo_ops || deadline <= S->wheel.now ||
+                t->state != T_RUNNING || S->in_hook)
                 return recv_slow(c, data, size, deadline);
             t->wait_data = data;
             t->wait_aux = size;
-            RECV_WAIT_TAIL return recv_wait(c, data, size, deadline);
+            return recv_wait(&c->receivers, deadline, "fg_chan_recv");
         }
         if (data)
             *data = d;
         if (size)
             *size = n;
         if (FG_UNLIKELY(c->senders.head != NULL))
-            settle(c);
+            return settle0(c);
         return 0;
     }
     return recv_slow(c, data, size, deadline);
