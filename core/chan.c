@@ -207,7 +207,7 @@ static bool learn(fg_chan *c, struct task **who, bool declared, struct task *t, 
 static inline bool alone(const fg_chan *c, const struct task *who, bool declared, const struct task *t)
 {
     if (who == t)
-        return declared || !c->shared || fg__por_quiet();
+        return (declared | !c->shared) || fg__por_quiet();   /* or'd: one test for the common case */
     return c->shared && !declared && fg__por_quiet();
 }
 
@@ -288,7 +288,7 @@ static inline __attribute__((always_inline)) int send_pass(fg_chan *c, void *dat
 int fg_chan_send_(fg_chan *c, void *data, size_t size, fg_time deadline)
 {
     struct task *t = S->cur;
-    if (FG_LIKELY(S->active && t && c && !c->dead && !c->closed && !c->senders.head && !t->cancelled &&
+    if (FG_LIKELY(S->active && t && c && !(c->dead | c->closed | t->cancelled) && !c->senders.head &&
                   alone(c, c->sender, c->one_sender, t))) {
         if (c->receivers.head)
             return send_pass(c, data, size, deadline);
@@ -390,19 +390,22 @@ int fg__wait_jump(struct waitq *q, fg_time deadline, const char *call);
 int fg_chan_recv_(fg_chan *c, void **data, size_t *size, fg_time deadline)
 {
     struct task *t = S->cur;
-    if (FG_LIKELY(S->active && t && c && !c->dead && !c->receivers.head && !t->cancelled &&
+    if (FG_LIKELY(S->active && t && c && !(c->dead | t->cancelled) && !c->receivers.head &&
                   alone(c, c->receiver, c->one_receiver, t))) {
-        void *d;
-        size_t n;
-        if (FG_UNLIKELY(!fg__queue_take_inline(c->q, &d, &n))) {
+        fg_queue *q = c->q;
+        if (FG_UNLIKELY(q->ops != &fg__fifo_ops))
+            return recv_slow(c, data, size, deadline);
+        if (!q->n) {
             /* what fg__wait would check, but cancelled (above): recv_slow says why not */
-            if (c->closed | c->timed || c->q->ops != &fg__fifo_ops || deadline <= S->wheel.now ||
-                t->state != T_RUNNING || S->in_hook)
+            if (c->closed | c->timed || deadline <= S->wheel.now || t->state != T_RUNNING || S->in_hook)
                 return recv_slow(c, data, size, deadline);
             t->wait_data = data;
             t->wait_aux = size;
             return recv_wait(&c->receivers, deadline, "fg_chan_recv");
         }
+        void *d;
+        size_t n;
+        fg__queue_take_inline(q, &d, &n);
         if (data)
             *data = d;
         if (size)
