@@ -358,7 +358,7 @@ __attribute__((noinline)) static int recv_slow(fg_chan *c, void **data, size_t *
 }
 
 #ifdef FG_CTX_INLINE
-/* fg__wait for fg_chan_recv_, which tail-calls it: once the wait is over it returns to the user's
+/* fg__block for fg_chan_recv_, which tail-calls it: once the wait is over it returns to the user's
  * code by an indirect jump, not a ret. The return stack holds the calls of the task switched
  * from, and a ret into the caller of the task switched to would miss (9 of a token hand-off's
  * 36 ns). (Were it refused at once, cancelled or misused, the return stack is one entry off:
@@ -371,7 +371,7 @@ __asm__(".text\n\t"
         ".cfi_startproc\n\t"
         "subq $8, %rsp\n\t"
         ".cfi_adjust_cfa_offset 8\n\t"
-        "call fg__wait_unchecked\n\t"
+        "call fg__block_unchecked\n\t"
         "addq $8, %rsp\n\t"
         ".cfi_adjust_cfa_offset -8\n\t"
         "popq %rcx\n\t"
@@ -380,10 +380,10 @@ __asm__(".text\n\t"
         "jmpq *%rcx\n\t"
         ".cfi_endproc\n\t"
         ".size fg__wait_jump, .-fg__wait_jump");
-int fg__wait_jump(struct waitq *q, fg_time deadline, const char *call);
+int fg__wait_jump(fg_time deadline, const char *call);
 #define recv_wait fg__wait_jump
 #else
-#define recv_wait fg__wait_unchecked
+#define recv_wait fg__block_unchecked
 #endif
 
 /* The common case inline and small: an item to take; an empty channel waits in recv_wait. */
@@ -401,7 +401,11 @@ int fg_chan_recv_(fg_chan *c, void **data, size_t *size, fg_time deadline)
                 return recv_slow(c, data, size, deadline);
             t->wait_data = data;
             t->wait_aux = size;
-            return recv_wait(&c->receivers, deadline, "fg_chan_recv");
+            /* fg__waitq_push into a queue known empty */
+            c->receivers.head = c->receivers.tail = t;
+            t->wq = &c->receivers;
+            t->wq_next = t->wq_prev = NULL;
+            return recv_wait(deadline, "fg_chan_recv");
         }
         void *d;
         size_t n;

@@ -397,12 +397,10 @@ int fg__wait(struct waitq *q, fg_time deadline, const char *call)
     return block(t, deadline, call);
 }
 
-/* fg__wait's body again, not called from it: the other waits keep a single frame. */
-int fg__wait_unchecked(struct waitq *q, fg_time deadline, const char *call)
+/* block() on its own, not called from fg__wait: the other waits keep a single frame. */
+int fg__block_unchecked(fg_time deadline, const char *call)
 {
-    struct task *t = S->cur;
-    fg__waitq_push(q, t);
-    return block(t, deadline, call);
+    return block(S->cur, deadline, call);
 }
 
 /* Called from fg_run on the main context: runs the sim until no task is left. */
