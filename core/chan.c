@@ -288,7 +288,8 @@ static inline __attribute__((always_inline)) int send_pass(fg_chan *c, void *dat
 int fg_chan_send_(fg_chan *c, void *data, size_t size, fg_time deadline)
 {
     struct task *t = S->cur;
-    if (FG_LIKELY(S->active && t && c && !(c->dead | c->closed | t->cancelled) && !c->senders.head &&
+    /* no test of S->active: S->cur is set only while a sim runs (sim.c) */
+    if (FG_LIKELY(t && c && !(c->dead | c->closed | t->cancelled) && !c->senders.head &&
                   alone(c, c->sender, c->one_sender, t))) {
         if (c->receivers.head)
             return send_pass(c, data, size, deadline);
@@ -390,7 +391,8 @@ int fg__wait_jump(fg_time deadline, const char *call);
 int fg_chan_recv_(fg_chan *c, void **data, size_t *size, fg_time deadline)
 {
     struct task *t = S->cur;
-    if (FG_LIKELY(S->active && t && c && !(c->dead | t->cancelled) && !c->receivers.head &&
+    /* no test of S->active: S->cur is set only while a sim runs (sim.c) */
+    if (FG_LIKELY(t && c && !(c->dead | t->cancelled) && !c->receivers.head &&
                   alone(c, c->receiver, c->one_receiver, t))) {
         fg_queue *q = c->q;
         if (FG_UNLIKELY(q->ops != &fg__fifo_ops))
