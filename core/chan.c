@@ -364,7 +364,7 @@ __attribute__((noinline)) static int recv_slow(fg_chan *c, void **data, size_t *
  * from, and a ret into the caller of the task switched to would miss (9 of a token hand-off's
  * 36 ns). (Were it refused at once, cancelled or misused, the return stack is one entry off:
  * one missed ret later, nothing worse.) */
-__asm__(".text\n\t"
+__asm__(".pushsection .text\n\t"
         ".globl fg__wait_jump\n\t"
         ".hidden fg__wait_jump\n\t"
         ".type fg__wait_jump, @function\n"
@@ -380,7 +380,8 @@ __asm__(".text\n\t"
         ".cfi_register rip, rcx\n\t"
         "jmpq *%rcx\n\t"
         ".cfi_endproc\n\t"
-        ".size fg__wait_jump, .-fg__wait_jump");
+        ".size fg__wait_jump, .-fg__wait_jump\n\t"
+        ".popsection");
 int fg__wait_jump(fg_time deadline, const char *call);
 #define recv_wait fg__wait_jump
 #else
