@@ -413,8 +413,9 @@ int fg_chan_recv_(fg_chan *c, void **data, size_t *size, fg_time deadline)
         if (FG_UNLIKELY(q->ops != &fg__fifo_ops))
             return recv_slow(c, data, size, deadline);
         if (!q->n) {
-            /* what fg__wait would check, but cancelled (above): recv_slow says why not */
-            if (c->closed | c->timed || deadline <= S->wheel.now || t->state != T_RUNNING || S->in_hook)
+            /* what fg__wait would check, but cancelled (above): recv_slow says why not
+             * (a bare FIFO has no latency stage: nothing to arm) */
+            if (c->closed || deadline <= S->wheel.now || t->state != T_RUNNING || S->in_hook)
                 return recv_slow(c, data, size, deadline);
             t->wait_data = data;
             t->wait_aux = size;
