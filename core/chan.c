@@ -12,7 +12,7 @@
 struct fg_chan {
     fg_queue *q;
     struct waitq senders;     /* wait_data: the fg_item to push */
-    struct waitq receivers;   /* wait_data: where the item goes */
+    struct waitq receivers;   /* wait_data, wait_aux: where its data and size go (deliver) */
     struct idle_hook send_hook, recv_hook;
     struct timer ripe;        /* wakes receivers when the head item ripens */
     bool closed, dead;
@@ -20,6 +20,7 @@ struct fg_chan {
     bool shared;                     /* a second task used an undeclared side: it may contend */
     bool timed;                      /* a latency stage: items may be unripe */
     struct task *sender, *receiver;  /* the task on each side: declared, or the first to use it */
+    struct task *send_fast, *recv_fast;   /* that task while its side is declared or not shared (refresh) */
     void (*drop)(void *data, size_t size, void *ud);
     void *drop_ud;
 };
@@ -41,6 +42,16 @@ static int put(fg_chan *c, fg_item *it)
 {
     fg_item back;
     return dispose(c, fg__queue_push(c->q, it, &back), &back);
+}
+
+/* Hands an item to a waiting receiver: straight into its out-parameters, so a receiver
+ * waits with no record of its own (fg_chan_recv_ tail-calls the wait). */
+static inline void deliver(struct task *r, void *data, size_t size)
+{
+    if (r->wait_data)
+        *(void **)r->wait_data = data;
+    if (r->wait_aux)
+        *(size_t *)r->wait_aux = size;
 }
 
 static void arm(fg_chan *c)
@@ -69,7 +80,7 @@ static bool settle(fg_chan *c)
         fg_item it;
         if (c->receivers.head && fg__queue_pop(c->q, &it) == 0) {
             struct task *t = fg__por_pick(&c->receivers);
-            *(fg_item *)t->wait_data = it;
+            deliver(t, it.data, it.size);
             fg__wake(t, 0);
             moved = true;
         }
@@ -94,6 +105,13 @@ static bool settle(fg_chan *c)
             arm(c);
     }
     return woke;
+}
+
+/* settle, out of line and last: the fast path that calls it keeps no register for after. */
+__attribute__((noinline)) static int settle0(fg_chan *c)
+{
+    settle(c);
+    return 0;
 }
 
 static bool send_hook(struct idle_hook *h)
@@ -151,6 +169,13 @@ void fg_chan_on_drop(fg_chan *c, void (*drop)(void *data, size_t size, void *ud)
     c->drop_ud = ud;
 }
 
+/* The fast paths' test of alone(), kept up to date where the sides change: one compare, not four. */
+static void refresh(fg_chan *c)
+{
+    c->send_fast = c->one_sender || !c->shared ? c->sender : NULL;
+    c->recv_fast = c->one_receiver || !c->shared ? c->receiver : NULL;
+}
+
 int fg_chan_single(fg_chan *c, unsigned flags)
 {
     if (!fg__sync_entry(c, c && c->dead, "fg_chan_single"))
@@ -164,6 +189,7 @@ int fg_chan_single(fg_chan *c, unsigned flags)
         c->receiver = NULL;
     c->one_sender |= (flags & FG_CHAN_ONE_SENDER) != 0;
     c->one_receiver |= (flags & FG_CHAN_ONE_RECEIVER) != 0;
+    refresh(c);
     return 0;
 }
 
@@ -175,10 +201,12 @@ static bool learn(fg_chan *c, struct task **who, bool declared, struct task *t, 
         return true;
     if (!*who) {
         *who = t;
+        refresh(c);
         return true;
     }
     if (!declared) {
         c->shared = true;
+        refresh(c);
         return true;
     }
     fg__misuse(call, -EPERM, "channel declared single, and %s uses that side", (*who)->name);
@@ -187,10 +215,13 @@ static bool learn(fg_chan *c, struct task **who, bool declared, struct task *t, 
 
 /* A side's operation may complete at once: nobody else can contend in this instant,
  * or the side has one task (declared, or `t` alone on a channel nobody shares). */
-static inline bool alone(const fg_chan *c, const struct task *who, bool declared, const struct task *t)
+static inline bool alone(const fg_chan *c, const struct task *fast, const struct task *who, bool declared,
+                         const struct task *t)
 {
+    if (fast == t)   /* who == t, and declared or not shared: t is not NULL */
+        return true;
     if (who == t)
-        return declared || !c->shared || fg__por_quiet();
+        return fg__por_quiet();
     return c->shared && !declared && fg__por_quiet();
 }
 
@@ -212,7 +243,7 @@ __attribute__((noinline)) static int send_slow(fg_chan *c, void *data, size_t si
         if (c->receivers.head && fg__queue_pass(c->q)) {
             /* an empty bare FIFO: straight to a waiting receiver, as a push and a pop would */
             struct task *r = fg__por_pick(&c->receivers);
-            *(fg_item *)r->wait_data = (fg_item){data, size, 0, 0, 0};
+            deliver(r, data, size);
             fg__wake(r, 0);
             return 0;
         }
@@ -235,15 +266,35 @@ __attribute__((noinline)) static int send_slow(fg_chan *c, void *data, size_t si
     return fg__wait(&c->senders, deadline, "fg_chan_send");
 }
 
-/* fg_chan_send_ to a waiting receiver, out of the fast path's way (a call there would cost it registers). */
-__attribute__((noinline)) static int send_pass(fg_chan *c, void *data, size_t size, fg_time deadline)
+/* send_pass when it may call out: a choice among receivers, a timer, a hint, a full ready ring. */
+__attribute__((noinline)) static int send_pass_slow(fg_chan *c, void *data, size_t size, fg_time deadline)
 {
     if (!fg__queue_pass(c->q))
         return send_slow(c, data, size, deadline);
     /* an empty bare FIFO: straight to a waiting receiver, as a push and a pop would */
     struct task *r = fg__por_pick(&c->receivers);
-    *(fg_item *)r->wait_data = (fg_item){data, size, 0, 0, 0};
+    deliver(r, data, size);
     fg__wake_inline(r, 0);
+    return 0;
+}
+
+/* fg_chan_send_ to a waiting receiver. One receiver, blocked without a deadline, nobody watching:
+ * what fg__wake_inline does, without a call on the way, so it keeps no register (five pushes and
+ * pops a hand-off); anything else goes out of line. */
+static inline __attribute__((always_inline)) int send_pass(fg_chan *c, void *data, size_t size, fg_time deadline)
+{
+    fg_queue *q = c->q;
+    struct task *r = c->receivers.head;
+    if (FG_UNLIKELY(q->ops != &fg__fifo_ops || q->n || r->wq_next || r->state != T_BLOCKED || r->timer.armed ||
+                    S->watch_wakes || S->rq_len == S->rq_cap))
+        return send_pass_slow(c, data, size, deadline);
+    q->stats.pushes++;
+    q->stats.pops++;
+    deliver(r, data, size);
+    r->result = 0;
+    c->receivers.head = c->receivers.tail = NULL;
+    r->wq = NULL;
+    fg__ready(r);
     return 0;
 }
 
@@ -251,8 +302,9 @@ __attribute__((noinline)) static int send_pass(fg_chan *c, void *data, size_t si
 int fg_chan_send_(fg_chan *c, void *data, size_t size, fg_time deadline)
 {
     struct task *t = S->cur;
-    if (FG_LIKELY(S->active && t && c && !c->dead && !c->closed && !c->senders.head && !t->cancelled &&
-                  alone(c, c->sender, c->one_sender, t))) {
+    /* no test of S->active: S->cur is set only while a sim runs (sim.c) */
+    if (FG_LIKELY(t && c && !(c->dead | c->closed | t->cancelled) && !c->senders.head &&
+                  alone(c, c->send_fast, c->sender, c->one_sender, t))) {
         if (c->receivers.head)
             return send_pass(c, data, size, deadline);
         if (fg__queue_put_inline(c->q, data, size))
@@ -290,7 +342,6 @@ static void give(const fg_item *it, void **data, size_t *size)
 __attribute__((noinline)) static int recv_slow(fg_chan *c, void **data, size_t *size, fg_time deadline)
 {
     ENTRY(c, "fg_chan_recv")
-    fg_item it;
     bool known = c->receiver == t;
     if (!learn(c, &c->receiver, c->one_receiver, t, "fg_chan_recv"))
         return -EPERM;
@@ -316,43 +367,73 @@ __attribute__((noinline)) static int recv_slow(fg_chan *c, void **data, size_t *
     if (c->closed && !fg_queue_len(c->q))
         return -EPIPE;
     arm(c);
-    t->wait_data = &it;
-    int r = fg__wait(&c->receivers, deadline, "fg_chan_recv");
-    if (r == 0)
-        give(&it, data, size);
-    return r;
+    t->wait_data = data;
+    t->wait_aux = size;
+    return fg__wait(&c->receivers, deadline, "fg_chan_recv");
 }
 
-/* fg_chan_recv_ with no item to take at once: an empty untimed bare FIFO waits here, out
- * of the fast path's way (what stays live across a wait would cost it its registers). */
-__attribute__((noinline)) static int recv_wait(fg_chan *c, void **data, size_t *size, fg_time deadline)
-{
-    if (c->closed || c->timed || c->q->ops != &fg__fifo_ops)
-        return recv_slow(c, data, size, deadline);
-    fg_item it;
-    S->cur->wait_data = &it;
-    int r = fg__wait(&c->receivers, deadline, "fg_chan_recv");
-    if (r == 0)
-        give(&it, data, size);
-    return r;
-}
+#ifdef FG_CTX_INLINE
+/* fg__block for fg_chan_recv_, which tail-calls it: once the wait is over it returns to the user's
+ * code by an indirect jump, not a ret. The return stack holds the calls of the task switched
+ * from, and a ret into the caller of the task switched to would miss (9 of a token hand-off's
+ * 36 ns). (Were it refused at once, cancelled or misused, the return stack is one entry off:
+ * one missed ret later, nothing worse.) */
+__asm__(".pushsection .text\n\t"
+        ".globl fg__wait_jump\n\t"
+        ".hidden fg__wait_jump\n\t"
+        ".type fg__wait_jump, @function\n"
+        "fg__wait_jump:\n\t"
+        ".cfi_startproc\n\t"
+        "subq $8, %rsp\n\t"
+        ".cfi_adjust_cfa_offset 8\n\t"
+        "call fg__block_unchecked\n\t"
+        "addq $8, %rsp\n\t"
+        ".cfi_adjust_cfa_offset -8\n\t"
+        "popq %rcx\n\t"
+        ".cfi_adjust_cfa_offset -8\n\t"
+        ".cfi_register rip, rcx\n\t"
+        "jmpq *%rcx\n\t"
+        ".cfi_endproc\n\t"
+        ".size fg__wait_jump, .-fg__wait_jump\n\t"
+        ".popsection");
+int fg__wait_jump(fg_time deadline, const char *call);
+#define recv_wait fg__wait_jump
+#else
+#define recv_wait fg__block_unchecked
+#endif
 
 /* The common case inline and small: an item to take; an empty channel waits in recv_wait. */
 int fg_chan_recv_(fg_chan *c, void **data, size_t *size, fg_time deadline)
 {
     struct task *t = S->cur;
-    if (FG_LIKELY(S->active && t && c && !c->dead && !c->receivers.head && !t->cancelled &&
-                  alone(c, c->receiver, c->one_receiver, t))) {
+    /* no test of S->active: S->cur is set only while a sim runs (sim.c) */
+    if (FG_LIKELY(t && c && !(c->dead | t->cancelled) && !c->receivers.head &&
+                  alone(c, c->recv_fast, c->receiver, c->one_receiver, t))) {
+        fg_queue *q = c->q;
+        if (FG_UNLIKELY(q->ops != &fg__fifo_ops))
+            return recv_slow(c, data, size, deadline);
+        if (!q->n) {
+            /* what fg__wait would check, but cancelled (above): recv_slow says why not
+             * (a bare FIFO has no latency stage: nothing to arm) */
+            if (c->closed || deadline <= S->wheel.now || t->state != T_RUNNING || S->in_hook)
+                return recv_slow(c, data, size, deadline);
+            t->wait_data = data;
+            t->wait_aux = size;
+            /* fg__waitq_push into a queue known empty */
+            c->receivers.head = c->receivers.tail = t;
+            t->wq = &c->receivers;
+            t->wq_next = t->wq_prev = NULL;
+            return recv_wait(deadline, "fg_chan_recv");
+        }
         void *d;
         size_t n;
-        if (FG_UNLIKELY(!fg__queue_take_inline(c->q, &d, &n)))
-            return recv_wait(c, data, size, deadline);
+        fg__queue_take_inline(q, &d, &n);
         if (data)
             *data = d;
         if (size)
             *size = n;
         if (FG_UNLIKELY(c->senders.head != NULL))
-            settle(c);
+            return settle0(c);
         return 0;
     }
     return recv_slow(c, data, size, deadline);

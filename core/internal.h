@@ -179,6 +179,7 @@ struct task {
     struct task *wq_next, *wq_prev;
     struct waitq joiners;
     void *wait_data;               /* for the primitive it waits on */
+    void *wait_aux;                /* a second word for it (a channel's receiver: where the size goes) */
     const char **spans;            /* outermost first; sim memory */
     uint32_t spans_cap;
     uint32_t prio;                 /* PCT/POS (prio.c) */
@@ -313,6 +314,9 @@ void fg__tasks_release(void);
 int fg__block(fg_time deadline, const char *call);
 /* Blocks in queue `q` (FIFO) as fg__block does. */
 int fg__wait(struct waitq *q, fg_time deadline, const char *call);
+/* fg__block once the caller knows it may block (running, not in a hook, not cancelled, deadline
+ * ahead) and has queued the task where its waker finds it. */
+int fg__block_unchecked(fg_time deadline, const char *call);
 /* Makes a blocked task ready; its blocking call returns `result`. */
 void fg__wake(struct task *t, int result);
 /* A wait queue's FIFO order, inline: every block and wake goes through them. */

@@ -259,21 +259,28 @@ void fg__resumed(struct task *t)
     resumed(t);
 }
 
-static inline __attribute__((always_inline)) void schedule(struct task *self)
+/* Returns self, as the switch back gave it (in a register: nothing kept across the switch). */
+static inline __attribute__((always_inline)) struct task *schedule(struct task *self)
 {
     struct task *next;
     if (!self)
         __builtin_unreachable();   /* a task schedules: self comes back from the switch in a register */
     /* the common case without a call: a task is ready and the strategy takes the first
      * (PCT and POS look at every pick: they draw and update priorities) */
-    if (FG_LIKELY(S->rq_len && (S->o.strategy < FG_RANDOM || (S->rq_len == 1 && S->o.strategy == FG_RANDOM))))
+    if (FG_LIKELY(S->rq_len && (S->o.strategy < FG_RANDOM || (S->rq_len == 1 && S->o.strategy == FG_RANDOM)))) {
         next = take(0);
-    else
+        if (!next)
+            __builtin_unreachable();   /* the ring holds tasks: this switch needs no test for main */
+        if (next != self)
+            self = switch_to(self, next);
+    } else {
         next = FG_UNLIKELY(self->dense) ? pick_roomy() : pick();
-    if (next != self)
-        self = switch_to(self, next);
+        if (next != self)
+            self = switch_to(self, next);
+    }
     /* back on self's stack */
     resumed(self);
+    return self;
 }
 
 void fg__schedule(void)
@@ -372,7 +379,7 @@ static inline __attribute__((always_inline)) int block(struct task *t, fg_time d
         t->timer.fire = timed_out;
         fg__timer_add(&S->wheel, &t->timer, deadline);
     }
-    schedule(t);
+    t = schedule(t);
     return t->result;
 }
 
@@ -391,6 +398,12 @@ int fg__wait(struct waitq *q, fg_time deadline, const char *call)
         return r;
     fg__waitq_push(q, t);
     return block(t, deadline, call);
+}
+
+/* block() on its own, not called from fg__wait: the other waits keep a single frame. */
+int fg__block_unchecked(fg_time deadline, const char *call)
+{
+    return block(S->cur, deadline, call);
 }
 
 /* Called from fg_run on the main context: runs the sim until no task is left. */
