@@ -44,14 +44,20 @@ static int put(fg_chan *c, fg_item *it)
     return dispose(c, fg__queue_push(c->q, it, &back), &back);
 }
 
+/* A receive's out-parameters, either of which may be NULL. */
+static inline void give(void **data, size_t *size, void *d, size_t n)
+{
+    if (data)
+        *data = d;
+    if (size)
+        *size = n;
+}
+
 /* Hands an item to a waiting receiver: straight into its out-parameters, so a receiver
  * waits with no record of its own (fg_chan_recv_ tail-calls the wait). */
 static inline void deliver(struct task *r, void *data, size_t size)
 {
-    if (r->wait_data)
-        *(void **)r->wait_data = data;
-    if (r->wait_aux)
-        *(size_t *)r->wait_aux = size;
+    give(r->wait_data, r->wait_aux, data, size);
 }
 
 static void arm(fg_chan *c)
@@ -331,14 +337,6 @@ int fg_chan_try_send(fg_chan *c, void *data, size_t size)
     return r;
 }
 
-static void give(const fg_item *it, void **data, size_t *size)
-{
-    if (data)
-        *data = it->data;
-    if (size)
-        *size = it->size;
-}
-
 __attribute__((noinline)) static int recv_slow(fg_chan *c, void **data, size_t *size, fg_time deadline)
 {
     ENTRY(c, "fg_chan_recv")
@@ -428,10 +426,7 @@ int fg_chan_recv_(fg_chan *c, void **data, size_t *size, fg_time deadline)
         void *d;
         size_t n;
         fg__queue_take_inline(q, &d, &n);
-        if (data)
-            *data = d;
-        if (size)
-            *size = n;
+        give(data, size, d, n);
         if (FG_UNLIKELY(c->senders.head != NULL))
             return settle0(c);
         return 0;
@@ -449,7 +444,7 @@ int fg_chan_try_recv(fg_chan *c, void **data, size_t *size)
         return c->closed && !fg_queue_len(c->q) ? -EPIPE : -EAGAIN;
     if (c->senders.head)
         settle(c);
-    give(&it, data, size);
+    give(data, size, it.data, it.size);
     return 0;
 }
 
