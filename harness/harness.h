@@ -56,7 +56,8 @@ void fg__strategy_save(const fg_result *r, void *ud);
 const char *fg__strategy_name(int kind);
 
 /* The random tail (tail.c), shared by the libFuzzer entry and the AFL++ mutator. */
-#define FG__HDR_LEN (16 + 4 * (FG_PCT_MAX_DEPTH - 1))   /* the PCT/POS header */
+#define FG__HDR_PRIOS 16   /* the PCT/POS header (docs/choice-stream.md): first priorities, */
+#define FG__HDR_LEN (FG__HDR_PRIOS + 4 * (FG_PCT_MAX_DEPTH - 1))   /* then change points */
 uint64_t fg__mix(uint64_t x);   /* splitmix64's finalizer */
 /* The length of the input's strategy tag (version 1 or 2), 0 when it has none. */
 size_t fg__tag_len(const uint8_t *d, size_t n);

@@ -90,25 +90,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     return 0;
 }
 
-#define HDR_PRIOS 16
-#define HDR_LEN FG__HDR_LEN
-
 /* Structured mutation of the PCT/POS header (docs/choice-stream.md): move a
  * change point a little or anywhere in the longest run seen, swap two tasks'
  * ranks, or re-draw one. Returns the new size. */
 static size_t mutate_header(uint8_t *data, size_t size, size_t max_size, size_t at, unsigned depth, uint64_t x)
 {
-    if (max_size < at + HDR_LEN)
+    if (max_size < at + FG__HDR_LEN)
         return size;
-    if (size < at + HDR_LEN) {
-        memset(data + size, 0, at + HDR_LEN - size);
-        size = at + HDR_LEN;
+    if (size < at + FG__HDR_LEN) {
+        memset(data + size, 0, at + FG__HDR_LEN - size);
+        size = at + FG__HDR_LEN;
     }
     uint8_t *h = data + at;
     unsigned what = (unsigned)(x % 4), cps = depth > 1 ? depth - 1 : 0;
     x /= 4;
     if (what < 2 && cps) {
-        uint8_t *p = h + HDR_PRIOS + 4 * (x % cps);
+        uint8_t *p = h + FG__HDR_PRIOS + 4 * (x % cps);
         uint32_t cp = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
         uint64_t k = fg__fuzz_max_steps ? fg__fuzz_max_steps : 64;
         x /= cps;
@@ -124,7 +121,7 @@ static size_t mutate_header(uint8_t *data, size_t size, size_t max_size, size_t 
         h[a] = h[b];
         h[b] = t;
     } else {
-        h[x % HDR_PRIOS] = (uint8_t)(x >> 8);
+        h[x % FG__HDR_PRIOS] = (uint8_t)(x >> 8);
     }
     return size;
 }
@@ -145,16 +142,16 @@ static size_t mutate_header(uint8_t *data, size_t size, size_t max_size, size_t 
 static size_t mutate_pct(uint8_t *data, size_t size, size_t max_size, size_t at, unsigned depth, unsigned seed)
 {
     uint64_t x = fg__mix(seed);
-    if (max_size < at + HDR_LEN)
+    if (max_size < at + FG__HDR_LEN)
         return size;
     if (x % 8 == 0) {
-        if (size < at + HDR_LEN)
-            size = at + HDR_LEN;
+        if (size < at + FG__HDR_LEN)
+            size = at + FG__HDR_LEN;
         uint8_t *h = data + at;
         uint64_t k = fg__fuzz_max_steps ? fg__fuzz_max_steps : 64;
-        for (int i = 0; i < HDR_PRIOS; i++)
+        for (int i = 0; i < FG__HDR_PRIOS; i++)
             h[i] = (uint8_t)i;
-        for (int i = HDR_PRIOS - 1; i > 0; i--) {   /* a random permutation: distinct priorities */
+        for (int i = FG__HDR_PRIOS - 1; i > 0; i--) {   /* a random permutation: distinct priorities */
             x = fg__mix(x);
             int j = (int)(x % (uint64_t)(i + 1));
             uint8_t t = h[i];
@@ -165,7 +162,7 @@ static size_t mutate_pct(uint8_t *data, size_t size, size_t max_size, size_t at,
             x = fg__mix(x);
             uint32_t cp = c + 1 < depth ? (uint32_t)(1 + x % k) : 0;
             for (int i = 0; i < 4; i++)
-                h[HDR_PRIOS + 4 * c + i] = (uint8_t)(cp >> (8 * i));
+                h[FG__HDR_PRIOS + 4 * c + i] = (uint8_t)(cp >> (8 * i));
         }
         return size;
     }

@@ -49,9 +49,7 @@ static size_t cut(uint8_t *data, size_t size, size_t max_size, size_t at, uint64
         /* PCT's header is its schedule: raw tail bytes there would be no change points */
         size_t from = at + (data[3] == FG_PCT ? FG__HDR_LEN : 0);
         size_t end = size > from ? from + (size_t)(x % (size - from + 1)) : size;
-        uint32_t s = (uint32_t)fg__mix(x);
-        for (int i = 0; i < 4; i++)
-            data[FG_TAG_LEN + i] = (uint8_t)(s >> (8 * i));
+        fg_tail_tag((fg_strategy)data[3], data[4], (uint32_t)fg__mix(x), data);   /* the same tag, a new seed */
         return end;
     }
     size_t end = size ? (size_t)(x % (size + 1)) : 0;
