@@ -60,10 +60,14 @@ static size_t mutate(void *m, const uint8_t *in, size_t n, uint8_t *out)
     return len;
 }
 
+static bool tail_tagged(const uint8_t *d, size_t n, fg_strategy s)
+{
+    return n >= FG_TAG_TAIL_LEN && d[0] == FG_TAG0 && d[1] == FG_TAG1 && d[2] == FG_TAG_TAIL_VERSION && d[3] == s;
+}
+
 static bool pos_tail_tag(const uint8_t *d, size_t n)
 {
-    return n >= FG_TAG_TAIL_LEN && d[0] == FG_TAG0 && d[1] == FG_TAG1 && d[2] == FG_TAG_TAIL_VERSION &&
-           d[3] == FG_POS && d[4] == 2;
+    return tail_tagged(d, n, FG_POS) && d[4] == 2;
 }
 
 Test(afl_mutator, tags_every_input_and_keeps_the_body, .fini = unload)
@@ -144,7 +148,7 @@ static bool starts_tagged(const char *path)
     uint8_t t[FG_TAG_TAIL_LEN] = {0};
     size_t n = fread(t, 1, sizeof t, f);
     fclose(f);
-    return n == sizeof t && t[0] == FG_TAG0 && t[1] == FG_TAG1 && t[2] == FG_TAG_TAIL_VERSION && t[3] == FG_RANDOM;
+    return tail_tagged(t, n, FG_RANDOM);
 }
 
 /* afl-fuzz with the mutator alone: every input it queues past the seeds is
