@@ -228,6 +228,43 @@ Test(chan, eviction_hands_the_oldest_to_on_drop)
     cr_assert_eq(dropped, 3);
 }
 
+/* A drop callback runs on the sending task but may not block: an empty channel's receive
+ * (the fast path, fg_chan_recv_) refuses, naming the task and the call. */
+static fg_chan *empty;
+static int hook_recv;
+
+static void recv_in_drop(void *data, size_t size, void *ud)
+{
+    (void)data, (void)size, (void)ud;
+    void *p;
+    hook_recv = fg_chan_recv(empty, &p, NULL, FG_FOREVER);
+}
+
+static void drops_into_a_recv(void *arg)
+{
+    (void)arg;
+    empty = fg_chan_new(NULL);
+    void *p;
+    cr_assert_eq(fg_chan_try_recv(empty, &p, NULL), -EAGAIN);   /* main is its receiver: the fast path's */
+    c = fg_chan_new(fg_queue_fifo(1, FG_EVICT_OLDEST));
+    fg_chan_on_drop(c, recv_in_drop, NULL);
+    fg_chan_send(c, (void *)1, 1, FG_FOREVER);
+    fg_chan_send(c, (void *)2, 2, FG_FOREVER);   /* evicts 1: the callback runs */
+}
+
+Test(chan, a_drop_callback_may_not_block_in_a_recv)
+{
+    cr_redirect_stderr();
+    fg_opts o = {.name = "main"};
+    fg_result r;
+    hook_recv = 0;
+    fg_run_bytes(drops_into_a_recv, NULL, &o, NULL, 0, &r);
+    cr_assert_eq(r.outcome, FG_PASS, "%s", r.report);
+    cr_assert_eq(hook_recv, -EPERM);
+    fflush(stderr);
+    cr_assert_stderr_eq_str("fugue: task main: fg_chan_recv: a callback may not block\n");
+}
+
 static char who[8];
 
 static void named_receiver(void *arg)
