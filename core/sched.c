@@ -241,7 +241,7 @@ static void over_budget(void)
 static inline __attribute__((always_inline)) void resumed(struct task *t)
 {
     if (S->zombie) {
-        fg__stack_put(S->zombie);
+        fg__stack_put(S->zombie, S->zombie_dense);
         S->zombie = NULL;
     }
     /* a yielded task may have been parked and woken meanwhile (host.c); a yield left it
@@ -414,7 +414,7 @@ void fg__sched_run(void)
     if (next)
         switch_to(NULL, next);
     if (S->zombie) {
-        fg__stack_put(S->zombie);
+        fg__stack_put(S->zombie, S->zombie_dense);
         S->zombie = NULL;
     }
 }

@@ -116,7 +116,7 @@ static FG_POOLED struct stack *carve(char *m, size_t size)
 
 static __attribute__((unused)) struct stack *dense_get(size_t size);
 static __attribute__((unused)) struct stack *dense_pooled(size_t size);
-static void dense_put(struct stack *s);
+static void dense_put(struct stack *s, int cls);
 static const char *dense_at_rest(void);
 
 /* A pooled stack without a syscall or an allocation, or NULL: then fg__stack_get makes one. */
@@ -180,10 +180,10 @@ __attribute__((noinline)) void fg__stack_leaving(struct stack *s)
 }
 #endif
 
-FG_POOLED void fg__stack_put(struct stack *s)
+FG_POOLED void fg__stack_put(struct stack *s, uint8_t dense)
 {
-    if (s->dense) {
-        dense_put(s);
+    if (dense) {
+        dense_put(s, dense - 1);
         return;
     }
     struct pool *p = pool_for(s->size);
@@ -247,6 +247,9 @@ static struct dense {
  * are free: tasks that ended in random order would hand the next sim's tasks stacks in
  * random order, a TLB and cache miss each. */
 #define DENSE_REORDER 4096
+#ifndef AHEAD
+#define AHEAD 1
+#endif
 
 /* Maps a slab, faulted in with one call (a fault per page costs ~10 us on a VM), with
  * a guard page at its foot, and adds its stacks to the class's free list. */
@@ -276,7 +279,7 @@ static FG_POOLED bool dense_slab(struct dense *d, size_t size)
     char *g = guard(m) ? m : NULL;
     /* highest first: popped from the end, neighbours in spawn order get neighbouring stacks */
     for (size_t i = n; i-- > 0;) {
-        st[i] = (struct stack){.lo = m + page + i * size, .size = size, .dense = true, .guard = g};
+        st[i] = (struct stack){.lo = m + page + i * size, .size = size, .dense = true, .cls = (uint8_t)(d - dense), .guard = g};
         d->free[d->nfree++] = &st[i];
     }
     d->made += n;
@@ -299,10 +302,10 @@ static struct stack *dense_pooled(size_t size)
         return NULL;
     struct stack *s = d->free[--d->nfree];
     memcpy(s->lo, &(uint64_t){FG__CANARY}, 8);
-    if (d->nfree) {
+    if (d->nfree >= AHEAD) {
         /* the next task to start writes its first frames there (a task blocked in fg_sleep
          * uses ~520 bytes) and its canary: fetch them while this one runs */
-        const struct stack *n = d->free[d->nfree - 1];
+        const struct stack *n = d->free[d->nfree - AHEAD];
         __builtin_prefetch(n->lo, 1);
         for (uint32_t off = 64; off <= 640 && off < n->size; off += 64)
             __builtin_prefetch(n->lo + n->size - off, 1);
@@ -318,9 +321,9 @@ static FG_POOLED struct stack *dense_get(size_t size)
     return dense_pooled(size);
 }
 
-static FG_POOLED void dense_put(struct stack *s)
+static FG_POOLED void dense_put(struct stack *s, int cls)
 {
-    struct dense *d = &dense[dense_class(s->size)];
+    struct dense *d = &dense[cls];
     d->free[d->nfree++] = s;
     if (d->nfree == d->made && d->made > DENSE_REORDER) {
         size_t n = d->made / d->nslabs, i = 0;

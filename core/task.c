@@ -84,7 +84,7 @@ void fg__tasks_release(void)
     for (int i = 0; i < S->ntasks; i++) {
         struct task *t = S->tasks[i];
         if (t->stack)
-            fg__stack_put(t->stack);
+            fg__stack_put(t->stack, t->dense);
         task_put(t);
     }
     S->ntasks = 0;
@@ -134,26 +134,29 @@ static FG_NO_ASAN void entry(void)
 #endif
     struct task *t = S->cur;
     fg__resumed(t);
-    t->fn(t->arg);
+    t->fn(t->arg);   /* read before it can wait: they share room with wait_data/wait_aux */
     fg__task_exit();
 }
 
+struct take { struct task *t; uint32_t size; };
+
 static void take_stack(void *arg)
 {
-    struct task *t = arg;
-    t->stack = fg__stack_get(t->stack_size);
+    struct take *k = arg;
+    k->t->stack = fg__stack_get(k->size);
 }
 
 void fg__task_start(struct task *t)
 {
+    uint32_t size = t->stack_size;   /* shares room with ctx: read before fg__ctx_make */
     /* a dense stack has no room for mapping a slab: that runs on the spare stack */
-    t->stack = fg__stack_pooled(t->stack_size);
+    t->stack = fg__stack_pooled(size);
     if (!t->stack)
-        fg__spare_run(take_stack, t);
+        fg__spare_run(take_stack, &(struct take){t, size});
     if (!t->stack)
-        fg__fail(FG_FAIL_CRASH, "out of memory for the stack of task %s (%u bytes)", t->name, t->stack_size);
+        fg__fail(FG_FAIL_CRASH, "out of memory for the stack of task %s (%u bytes)", t->name, size);
     t->canary = t->stack->guarded ? NULL : (const uint64_t *)(void *)t->stack->lo;
-    t->dense = t->stack->dense;
+    t->dense = t->stack->dense ? (uint8_t)(t->stack->cls + 1) : 0;
     fg__ctx_make(&t->ctx, t->stack->lo, t->stack->size, entry);
 }
 
@@ -169,7 +172,7 @@ static void end_task(struct task *t)
         ;
     S->waker = NULL;
     S->zombie = t->stack;  /* still under our feet: freed after the switch */
-    __builtin_prefetch(t->stack);   /* its descriptor, read then: often a cache miss with many tasks */
+    S->zombie_dense = t->dense;
     t->stack = NULL;
     if (S->live_primary == 0 && !S->ending)
         fg__cancel_all();
