@@ -123,7 +123,9 @@ struct timer {
     uint8_t level, slot;
     bool armed;
 };
-struct went { fg_time deadline; struct timer *t; };   /* t NULL: cancelled */
+/* t NULL: cancelled. near: where what firing it touches lies (a sleeper's frames), fetched
+ * with its timer two fires ahead without a read of the timer first; NULL if nothing */
+struct went { fg_time deadline; struct timer *t; const void *near; };
 struct slotv { struct went *v; uint32_t len, cap; };
 /* A wheel must start zeroed (static or calloc); its arrays are kept across sims. */
 struct wheel {
@@ -142,14 +144,15 @@ void fg__wheel_init(struct wheel *w);
 const char *fg__wheel_at_rest(const struct wheel *w);   /* NULL, or what a sim left behind */
 /* Arms `t` for `deadline` (> w->now). */
 void fg__timer_add(struct wheel *w, struct timer *t, fg_time deadline);
+void fg__timer_add_near(struct wheel *w, struct timer *t, fg_time deadline, const void *near);
 void fg__timer_cancel(struct wheel *w, struct timer *t);
 /* Advances time to the earliest deadline and fires every timer due then, in
  * order. Returns false when no timer is pending. */
 bool fg__wheel_advance(struct wheel *w);
-/* sched.c: a timer about to fire, its lines already fetched: fetch what its firing will touch.
- * The wheel fetches ahead only after a fire callback set `ahead` (a sleeper's wake does):
- * bare timers (bench_core's timer_insert_and_fire) paid 8% for it. */
-void fg__timer_soon(const struct timer *t);
+/* sched.c: fetches the frames a sleeper blocked `near` will return through. The wheel fetches
+ * ahead only after a fire callback set `ahead` (a sleeper's wake does): bare timers
+ * (bench_core's timer_insert_and_fire) paid 8% for it. */
+void fg__timer_soon(const void *near);
 
 /* ---- tasks and the sim ---- */
 
@@ -395,6 +398,10 @@ void *fg__sim_malloc(size_t n);
 void fg__sim_free(void *p);
 /* keep.c: n bytes (16-aligned) for the life of the process, never freed, outside malloc's heap */
 void *fg__keep(size_t n);
+/* keep.c: a mapping of its own of n bytes (page-aligned), made on the spare stack, or NULL;
+ * given back by fg__unmap */
+void *fg__map(size_t n);
+void fg__unmap(void *p, size_t n);
 /* keep.c: a kept array grown from old to n bytes (old ones copied), outside malloc's heap; NULL when out of memory */
 void *fg__keep_grow(void *p, size_t old, size_t n);
 /* Runs fn(ud) when the sim ends (after its tasks), newest first: modules free their state there. */

@@ -339,21 +339,14 @@ static void timed_out(struct timer *tm)
     fg__wake(FG_CONTAINER(tm, struct task, timer), -ETIMEDOUT);
 }
 
-/* A sleeper next to wake (its task's lines fetched by the wheel a wake before): fetch the
- * frames it will return through, from its saved stack pointer up to its stack's top (stacks
- * end on 1 KiB bounds; fg_sleep leaves ~200 bytes): past the top lie another task's frames */
-void fg__timer_soon(const struct timer *tm)
+/* A sleeper two wakes ahead: fetch the frames it will return through, from a little below
+ * where it blocked (its frame there is ~100 bytes) up to its stack's top (stacks end on 1 KiB
+ * bounds; fg_sleep leaves ~160 bytes): past the top lie another task's frames */
+void fg__timer_soon(const void *near)
 {
-#ifndef FG_UCONTEXT
-    const struct task *t = FG_CONTAINER(tm, struct task, timer);
-    if (tm->fire == timed_out && t->state == T_BLOCKED) {
-        uintptr_t sp = (uintptr_t)t->ctx.sp & ~(uintptr_t)63, top = ((uintptr_t)t->ctx.sp | 1023) + 1;
-        for (int off = 0; off < 576 && sp + off < top; off += 64)
-            __builtin_prefetch((const char *)sp + off);
-    }
-#else
-    (void)tm;
-#endif
+    uintptr_t sp = ((uintptr_t)near - 128) & ~(uintptr_t)63, top = ((uintptr_t)near | 1023) + 1;
+    for (int off = 0; off < 576 && sp + off < top; off += 64)
+        __builtin_prefetch((const char *)sp + off);
 }
 
 /* Why a call may not block now: 0, or what it returns instead. */
@@ -377,7 +370,11 @@ static inline __attribute__((always_inline)) int block(struct task *t, fg_time d
     t->line = fg__line;
     if (deadline != FG_FOREVER) {
         t->timer.fire = timed_out;
+#ifndef FG_UCONTEXT
+        fg__timer_add_near(&S->wheel, &t->timer, deadline, __builtin_frame_address(0));
+#else
         fg__timer_add(&S->wheel, &t->timer, deadline);
+#endif
     }
     t = schedule(t);
     return t->result;

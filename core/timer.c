@@ -60,12 +60,11 @@ static FG_POOLED void slot_grow(struct wheel *w, struct slotv *v, uint8_t level,
 }
 
 /* whether a slot must grow depends on what earlier sims left: FG_POOLED_HOT. Returns the entry's index. */
-static FG_POOLED_HOT uint32_t push(struct wheel *w, struct slotv *v, fg_time deadline, struct timer *t,
-                                   uint8_t level, uint8_t slot)
+static FG_POOLED_HOT uint32_t push(struct wheel *w, struct slotv *v, struct went e, uint8_t level, uint8_t slot)
 {
     if (FG_UNLIKELY(v->len == v->cap))
         slot_grow(w, v, level, slot);
-    v->v[v->len] = (struct went){deadline, t};
+    v->v[v->len] = e;
     return v->len++;
 }
 
@@ -93,15 +92,15 @@ static inline struct went *entry_at(struct wheel *w, uint64_t a)
 }
 
 /* Puts an entry where its deadline belongs from now; returns where (at()). */
-static uint64_t place(struct wheel *w, fg_time deadline, struct timer *t)
+static uint64_t place(struct wheel *w, struct went e)
 {
-    if (deadline <= w->now)
-        return at(DUE, 0, push(w, &w->due, deadline, t, DUE, 0));
-    uint64_t diff = ((uint64_t)deadline ^ (uint64_t)w->now) | 63;
+    if (e.deadline <= w->now)
+        return at(DUE, 0, push(w, &w->due, e, DUE, 0));
+    uint64_t diff = ((uint64_t)e.deadline ^ (uint64_t)w->now) | 63;
     int level = (63 - __builtin_clzll(diff)) / 6;
-    int slot = (int)(((uint64_t)deadline >> (6 * level)) & 63);
+    int slot = (int)(((uint64_t)e.deadline >> (6 * level)) & 63);
     w->occupied[level] |= 1ull << slot;
-    return at((uint8_t)level, (uint8_t)slot, push(w, &w->slots[level][slot], deadline, t, (uint8_t)level, (uint8_t)slot));
+    return at((uint8_t)level, (uint8_t)slot, push(w, &w->slots[level][slot], e, (uint8_t)level, (uint8_t)slot));
 }
 
 void fg__wheel_init(struct wheel *w)
@@ -126,10 +125,15 @@ void fg__wheel_init(struct wheel *w)
 
 void fg__timer_add(struct wheel *w, struct timer *t, fg_time deadline)
 {
+    fg__timer_add_near(w, t, deadline, NULL);
+}
+
+void fg__timer_add_near(struct wheel *w, struct timer *t, fg_time deadline, const void *near)
+{
     t->deadline = deadline;
     t->armed = true;
     w->count++;
-    uint64_t a = place(w, deadline, t);
+    uint64_t a = place(w, (struct went){deadline, t, near});
     t->level = (uint8_t)(a >> 40);
     t->slot = (uint8_t)(a >> 32);
     t->idx = (uint32_t)a;
@@ -167,19 +171,19 @@ const char *fg__wheel_at_rest(const struct wheel *w)
 /* The next two timers to fire, as fg__wheel_advance will take them: the lowest occupied
  * slots in order, in a slot the earliest deadline first (equal ones in insertion order).
  * Only 8 entries of a slot and 2 slots are looked at: a miss there costs a fetch, no more. */
-static void next_two(const struct wheel *w, const struct timer *out[2])
+static void next_two(const struct wheel *w, const struct went *out[2])
 {
     int n = 0, slots = 0;
     out[0] = out[1] = NULL;
     for (int l = 0; l < WHEEL_LEVELS; l++)
         for (uint64_t m = w->occupied[l]; m; m &= m - 1) {
             const struct slotv *v = &w->slots[l][__builtin_ctzll(m)];
-            const struct timer *a = NULL, *b = NULL;   /* this slot's earliest two */
+            const struct went *a = NULL, *b = NULL;   /* this slot's earliest two */
             fg_time da = 0, db = 0;
             for (uint32_t i = 0; i < v->len && i < 8; i++) {
-                const struct timer *t = v->v[i].t;
-                fg_time d = v->v[i].deadline;
-                if (!t)
+                const struct went *t = &v->v[i];
+                fg_time d = t->deadline;
+                if (!t->t)
                     continue;
                 if (!a || d < da) {
                     b = a, db = da;
@@ -197,18 +201,18 @@ static void next_two(const struct wheel *w, const struct timer *out[2])
         }
 }
 
-/* 100,000 sleepers each waited on a miss at their wake. Fetched two wakes ahead: the
- * timer after next (and the line before it, where a task's state lies), and for the next,
- * fetched by the call before, what firing it touches (fg__timer_soon). */
+/* 100,000 sleepers each waited on misses at their wake. Fetched two wakes ahead, all at
+ * once: the timer after next, the line before it (where a task's state lies), and what
+ * firing it touches (fg__timer_soon), found from its entry, not by reading the timer. */
 static void ahead(const struct wheel *w)
 {
-    const struct timer *t[2];
-    next_two(w, t);
-    if (t[0])
-        fg__timer_soon(t[0]);
-    if (t[1]) {
-        __builtin_prefetch(t[1]);
-        __builtin_prefetch((const char *)t[1] - 64);
+    const struct went *e[2];
+    next_two(w, e);
+    if (e[1]) {
+        __builtin_prefetch(e[1]->t);
+        __builtin_prefetch((const char *)e[1]->t - 64);
+        if (e[1]->near)
+            fg__timer_soon(e[1]->near);
     }
 }
 
@@ -253,7 +257,7 @@ bool fg__wheel_advance(struct wheel *w)
             if (soon)
                 __builtin_prefetch(e->t);
             /* lands in `due` or a lower level, in order; the old entry says where */
-            *e = (struct went){(fg_time)place(w, e->deadline, e->t), NULL};
+            *e = (struct went){(fg_time)place(w, *e), NULL, NULL};
         }
         v->len = 0;
     }
