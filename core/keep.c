@@ -61,6 +61,24 @@ static void grow_v(void *arg)
     munmap(a->p, had);
 }
 
+static void map_v(void *arg)
+{
+    struct ask *a = arg;
+    a->out = map(a->n);
+}
+
+void *fg__map(size_t n)
+{
+    struct ask a = {.n = n};
+    fg__spare_run(map_v, &a);
+    return a.out;
+}
+
+void fg__unmap(void *p, size_t n)
+{
+    munmap(p, n);
+}
+
 /* Grows an array kept from sim to sim (a pool's free list, the ready ring, a table by id)
  * from old to n bytes, copying the old bytes: realloc'd at a big sim's high-water mark it
  * landed at the top of malloc's heap and pinned it, as fg__keep's objects did. */
