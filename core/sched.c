@@ -21,6 +21,26 @@ FG_POOLED void fg__rq_grow(void)
     S->rq_cap = cap;
 }
 
+/* Starts fetching what the tasks after the next one touch when they run, with the ring
+ * at `head`: with many tasks each switch waited on misses. The task two ahead; for the one
+ * after next (its task fetched a switch ago) its saved frames and the two lines below them,
+ * where its next calls write (a task resumed from fg_yield and ending writes ~110 bytes
+ * below). 100,000 tasks spawned, yielding once and ending: 362 -> 177 ns a task. */
+static inline void fetch_ahead(uint32_t head, uint32_t mask)
+{
+    if (S->rq_len > 2) {
+        __builtin_prefetch(S->rq[(head + 2) & mask]);
+#ifndef FG_UCONTEXT
+        /* not started yet, it holds what its stack will be: a prefetch of that faults nothing */
+        const char *sp = S->rq[(head + 1) & mask]->ctx.sp;
+        __builtin_prefetch(sp);
+        __builtin_prefetch(sp - 64, 1);
+        __builtin_prefetch(sp - 128, 1);
+        __builtin_prefetch(sp + 64);
+#endif
+    }
+}
+
 static struct task *take(uint32_t i)
 {
     uint32_t mask = S->rq_cap - 1;
@@ -30,14 +50,7 @@ static struct task *take(uint32_t i)
         S->rq[(S->rq_head + i) & mask] = S->rq[(S->rq_head + i - 1) & mask];
     S->rq_head = (S->rq_head + 1) & mask;
     S->rq_len--;
-    /* start fetching the next tasks' stacks while this one runs: with many
-     * tasks each switch would otherwise wait on a TLB and a cache miss */
-    if (S->rq_len > 1) {
-        __builtin_prefetch(S->rq[(S->rq_head + 1) & mask]);
-#ifndef FG_UCONTEXT
-        __builtin_prefetch(S->rq[S->rq_head & mask]->ctx.sp);
-#endif
-    }
+    fetch_ahead(S->rq_head, mask);
     return t;
 }
 
@@ -50,12 +63,7 @@ static inline struct task *rotate(struct task *self)
     struct task *t = S->rq[head];
     S->rq[(head + S->rq_len) & mask] = self;   /* len < cap: head's slot, already read, at the most */
     S->rq_head = head = (head + 1) & mask;
-    if (S->rq_len > 1) {
-        __builtin_prefetch(S->rq[(head + 1) & mask]);
-#ifndef FG_UCONTEXT
-        __builtin_prefetch(S->rq[head]->ctx.sp);
-#endif
-    }
+    fetch_ahead(head, mask);
     return t;
 }
 

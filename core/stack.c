@@ -247,9 +247,6 @@ static struct dense {
  * are free: tasks that ended in random order would hand the next sim's tasks stacks in
  * random order, a TLB and cache miss each. */
 #define DENSE_REORDER 4096
-#ifndef AHEAD
-#define AHEAD 1
-#endif
 
 /* Maps a slab, faulted in with one call (a fault per page costs ~10 us on a VM), with
  * a guard page at its foot, and adds its stacks to the class's free list. */
@@ -302,12 +299,13 @@ static struct stack *dense_pooled(size_t size)
         return NULL;
     struct stack *s = d->free[--d->nfree];
     memcpy(s->lo, &(uint64_t){FG__CANARY}, 8);
-    if (d->nfree >= AHEAD) {
-        /* the next task to start writes its first frames there (a task blocked in fg_sleep
-         * uses ~520 bytes) and its canary: fetch them while this one runs */
-        const struct stack *n = d->free[d->nfree - AHEAD];
+    if (d->nfree) {
+        /* the next task to start writes its first frames there and its canary: fetch them
+         * while this one runs. A task blocked in fg_sleep wrote 256 bytes down from its top
+         * over its life (fetching 640, 100,000 sleepers took 8% longer) */
+        const struct stack *n = d->free[d->nfree - 1];
         __builtin_prefetch(n->lo, 1);
-        for (uint32_t off = 64; off <= 640 && off < n->size; off += 64)
+        for (uint32_t off = 64; off <= 256 && off < n->size; off += 64)
             __builtin_prefetch(n->lo + n->size - off, 1);
     }
     return s;
