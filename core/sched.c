@@ -348,13 +348,19 @@ static void timed_out(struct timer *tm)
 }
 
 /* A sleeper two wakes ahead: fetch the frames it will return through, from a little below
- * where it blocked (its frame there is ~100 bytes) up to its stack's top (stacks end on 1 KiB
- * bounds; fg_sleep leaves ~160 bytes): past the top lie another task's frames */
+ * where it blocked (its frame there is ~100 bytes) up to its stack's top (past it lie another
+ * task's frames), and a dense stack's canary, read as it switches away once it ended. `near`
+ * is that frame's address (16-aligned) plus its task's `dense`: a dense stack of up to 4 KiB
+ * ends on a bound of its size; any other is fetched up to the next 1 KiB bound. */
 void fg__timer_soon(const void *near)
 {
-    uintptr_t sp = ((uintptr_t)near - 128) & ~(uintptr_t)63, top = ((uintptr_t)near | 1023) + 1;
+    uintptr_t dense = (uintptr_t)near & 15, p = (uintptr_t)near & ~(uintptr_t)15;
+    uintptr_t size = dense && dense <= 3 ? (uintptr_t)FG_STACK_DENSE_MIN << (dense - 1) : 1024;
+    uintptr_t sp = (p - 128) & ~(uintptr_t)63, top = (p | (size - 1)) + 1;
     for (int off = 0; off < 576 && sp + off < top; off += 64)
         __builtin_prefetch((const char *)sp + off);
+    if (dense && dense <= 3)
+        __builtin_prefetch((const char *)(top - size));
 }
 
 /* Why a call may not block now: 0, or what it returns instead. */
@@ -379,7 +385,7 @@ static inline __attribute__((always_inline)) int block(struct task *t, fg_time d
     if (deadline != FG_FOREVER) {
         t->timer.fire = timed_out;
 #ifndef FG_UCONTEXT
-        fg__timer_add_near(&S->wheel, &t->timer, deadline, __builtin_frame_address(0));
+        fg__timer_add_near(&S->wheel, &t->timer, deadline, (char *)__builtin_frame_address(0) + t->dense);
 #else
         fg__timer_add(&S->wheel, &t->timer, deadline);
 #endif
