@@ -2,9 +2,10 @@
  * A timer sits at the level of the highest 6-bit digit in which its deadline
  * differs from now, so lower levels always expire first, a level-0 slot holds
  * one exact deadline, and a slot is re-sorted downwards only when time reaches
- * it. Slots are arrays of (deadline, timer) kept in insertion order, so equal
- * deadlines fire in insertion order and re-sorting reads memory sequentially
- * instead of chasing a list through a million timers (nor writing to them). */
+ * it. Slots are arrays of (deadline, timer, near) kept in insertion order, so
+ * equal deadlines fire in insertion order and re-sorting reads memory
+ * sequentially instead of chasing a list through a million timers (nor writing
+ * to them). */
 #include "internal.h"
 
 #include <stdlib.h>
