@@ -31,9 +31,10 @@ static inline void fetch_ahead(uint32_t head, uint32_t mask)
     if (S->rq_len > 2) {
         __builtin_prefetch(S->rq[(head + 2) & mask]);
 #ifndef FG_UCONTEXT
-        /* not started yet, it holds what its stack will be: a prefetch of that faults nothing
-         * (in integers: such a pointer's arithmetic is undefined) */
-        uintptr_t sp = (uintptr_t)S->rq[(head + 1) & mask]->ctx.sp;
+        const struct task *n = S->rq[(head + 1) & mask];
+        if (!n->stack)
+            return;   /* not started: its ctx holds what its stack will be (dense_pooled fetches that) */
+        uintptr_t sp = (uintptr_t)n->ctx.sp;   /* in integers: below a stack's foot is no object */
         __builtin_prefetch((const void *)sp);
         __builtin_prefetch((const void *)(sp - 64), 1);
         __builtin_prefetch((const void *)(sp - 128), 1);
