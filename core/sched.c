@@ -159,6 +159,15 @@ static struct task *pick(void)
     }
 }
 
+/* Whether pick() would take the first ready task with nothing else to do (the common case,
+ * taken without a call): a task is ready, the strategy takes the first (PCT and POS look at
+ * every pick: they draw and update priorities), and no host is paused (pick() parks its tasks;
+ * without this test a paused host's tasks ran on under FIFO and POR whenever another yielded). */
+static inline bool first_runs(void)
+{
+    return S->rq_len && !fg__park && (S->o.strategy < FG_RANDOM || (S->rq_len == 1 && S->o.strategy == FG_RANDOM));
+}
+
 static void pick_into(void *out)
 {
     *(struct task **)out = pick();
@@ -275,9 +284,7 @@ static inline __attribute__((always_inline)) struct task *schedule(struct task *
     struct task *next;
     if (!self)
         __builtin_unreachable();   /* a task schedules: self comes back from the switch in a register */
-    /* the common case without a call: a task is ready and the strategy takes the first
-     * (PCT and POS look at every pick: they draw and update priorities) */
-    if (FG_LIKELY(S->rq_len && (S->o.strategy < FG_RANDOM || (S->rq_len == 1 && S->o.strategy == FG_RANDOM)))) {
+    if (FG_LIKELY(first_runs())) {   /* without a call */
         next = take(0);
         if (!next)
             __builtin_unreachable();   /* the ring holds tasks: this switch needs no test for main */
@@ -328,7 +335,7 @@ int fg__yield_at(const char *file, int line)
     struct task *t = S->cur;
     /* one test for the common case (or'd, not branched): yield_slow sorts out the rest */
     if (FG_UNLIKELY(!t) || FG_UNLIKELY((t->state ^ T_RUNNING) | S->in_hook | t->cancelled | !S->active |
-                                       !S->rq_len | (S->o.strategy >= FG_RANDOM)))
+                                       !S->rq_len | (S->o.strategy >= FG_RANDOM) | (fg__park != NULL)))
         return yield_slow(t, file, line);
     t->call = "fg_yield";
     t->file = file;
@@ -435,7 +442,13 @@ void fg__sched_run(void)
 /* Switches away from a task that has ended (for good) to the next one, or to main. */
 void fg__switch_final(struct task *self)
 {
-    struct task *next = !S->live ? NULL : FG_UNLIKELY(self->dense) ? pick_roomy() : pick();
+    struct task *next;
+    if (!S->live)
+        next = NULL;
+    else if (first_runs())
+        next = take(0);   /* a dense stack needs no room for that */
+    else
+        next = FG_UNLIKELY(self->dense) ? pick_roomy() : pick();
     switch_to(self, next);
     __builtin_unreachable();
 }

@@ -167,6 +167,49 @@ Test(host, pause_stops_tasks_while_time_and_the_network_go_on)
     cr_assert_eq(paused_read_at, 2510 * FG_MS);
 }
 
+/* a paused host's task that yields stays parked while another task yields, under every
+ * strategy: the fast paths of FIFO and POR ran it on (they skipped the park) */
+static int spins, spins_paused;
+static void spinner(void *arg)
+{
+    (void)arg;
+    for (int i = 0; i < 100; i++) {
+        spins++;
+        fg_yield();
+    }
+}
+
+static void pause_spinner_root(void *arg)
+{
+    (void)arg;
+    fg_spawn(spinner, NULL, .group = "worker");
+    fg_yield();
+    fg_yield();
+    fg_host_pause("worker");
+    int before = spins;
+    for (int i = 0; i < 10; i++)
+        fg_yield();
+    fg_sleep(FG_MS);
+    spins_paused = spins - before;
+    fg_host_resume("worker");
+}
+
+Test(host, a_paused_hosts_yielding_task_stays_parked_under_every_strategy)
+{
+    fg_strategy all[] = {FG_FIFO, FG_POR, FG_RANDOM, FG_PCT, FG_POS};
+    for (size_t k = 0; k < sizeof all / sizeof *all; k++) {
+        spins = 0;
+        spins_paused = -1;
+        fg_opts o = quiet;
+        o.strategy = all[k];
+        fg_result r;
+        cr_assert_eq(fg_run_bytes(pause_spinner_root, NULL, &o, (const uint8_t *)"\x01\x02\x03", 3, &r), 0);
+        cr_assert_eq(r.outcome, FG_PASS, "strategy %d: %s", (int)all[k], r.report);
+        cr_assert_eq(spins_paused, 0, "strategy %d: the paused host's task ran %d times", (int)all[k], spins_paused);
+        cr_assert_eq(spins, 100, "strategy %d", (int)all[k]);
+    }
+}
+
 static void forever_paused(void *arg)
 {
     (void)arg;
