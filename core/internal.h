@@ -163,7 +163,7 @@ enum { T_READY, T_RUNNING, T_BLOCKED, T_DONE };
 
 struct waitq { struct task *head, *tail; };
 
-/* 192 bytes on x86_64, on 3 whole lines of a 64-byte-aligned run (task.c): 100,000 sleepers
+/* 192 bytes on x86_64, on 3 whole lines of a chunk (task.c): 100,000 sleepers
  * touch each line at their wake, and a fourth line was a fourth miss. What a task needs
  * only until it first runs shares room with what it needs only once it ran. */
 struct task {

@@ -11,11 +11,11 @@
 #define CANCEL_BUDGET 1000
 
 /* Task structs: a task is freed only when its sim ends, so they are cut in spawn order from
- * chunks kept from sim to sim (whole lines each, a chunk a mapping of its own). Freed to
- * malloc with the sim, 100,000 tasks' 19 MB were given back by glibc's trim and faulted in
- * again by the next sim: 4,700 faults, ~65 ns a task. Past CHUNKS_KEPT (32 MiB, ~170,000
- * tasks) chunks are given back when the sim ends. ASan builds take each from malloc, which
- * checks it. */
+ * chunks kept from sim to sim (whole lines each, a chunk a mapping of its own). Cut from the
+ * sim's arena (malloc'd blocks), 100,000 tasks' 19 MB were given back by glibc's trim at the
+ * sim's end and faulted in again by the next: 4,700 faults, ~65 ns a task. Past CHUNKS_KEPT
+ * (32 MiB, ~170,000 tasks) chunks are given back when the sim ends. ASan builds take each
+ * from malloc, which checks it. */
 #define CHUNK_BYTES ((size_t)256 * 1024)
 #define STRIDE ((sizeof(struct task) + 63) & ~(size_t)63)
 #define PER_CHUNK (CHUNK_BYTES / STRIDE)
