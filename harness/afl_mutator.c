@@ -33,7 +33,8 @@ AFL_API void *afl_custom_init(void *afl, unsigned int seed)
 {
     (void)afl;
     struct fg__strat s = FG__STRAT_TARGET;
-    if (!fg__strategy_env(&s))
+    unsigned every = 2;
+    if (!fg__strategy_env(&s) || !fg__random_tail_env(&every))
         return NULL;
     if (s.kind < 0) {
         fprintf(stderr, "fugue: the AFL++ mutator tags inputs with FUGUE_STRATEGY, which is not set "
@@ -44,10 +45,7 @@ AFL_API void *afl_custom_init(void *afl, unsigned int seed)
     if (!m)
         return NULL;
     m->strat = s;
-    m->every = 2;
-    const char *rt = getenv("FUGUE_RANDOM_TAIL");
-    if (rt && *rt)
-        m->every = (unsigned)strtoul(rt, NULL, 10);
+    m->every = every;
     m->x = seed;
     return m;
 }

@@ -63,10 +63,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
         fprintf(stderr, "fugue: no target %s linked in\n", name ? name : "");
         exit(2);
     }
-    const char *rt = getenv("FUGUE_RANDOM_TAIL");
-    if (rt && *rt)
-        random_tail = (unsigned)strtoul(rt, NULL, 10);
-    if (!fg__strategy_env(&forced))
+    if (!fg__random_tail_env(&random_tail) || !fg__strategy_env(&forced))
         exit(2);
     const char *he = getenv("FUGUE_HEADER_MUTATIONS");
     if (he && *he)

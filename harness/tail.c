@@ -4,7 +4,23 @@
  * prefix of the body and draws a new seed, the others edit the body only. */
 #include "harness.h"
 
+#include <limits.h>
+#include <stdlib.h>
 #include <string.h>
+
+bool fg__random_tail_env(unsigned *every)
+{
+    const char *v = getenv("FUGUE_RANDOM_TAIL");
+    uint64_t x;
+    if (!v || !*v)
+        return true;
+    if (!fg__parse_u64(v, &x, false) || x > UINT_MAX) {
+        fprintf(stderr, "fugue: FUGUE_RANDOM_TAIL=%s is not a count (1 mutation in N draws a new tail; 0: none)\n", v);
+        return false;
+    }
+    *every = (unsigned)x;
+    return true;
+}
 
 uint64_t fg__mix(uint64_t x)
 {

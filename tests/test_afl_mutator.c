@@ -141,6 +141,19 @@ Test(afl_mutator, refuses_without_a_strategy, .fini = unload)
     cr_expect_null(lib.init(NULL, 1));
 }
 
+Test(afl_mutator, refuses_a_random_tail_that_is_no_count, .fini = unload)
+{
+    load();
+    setenv("FUGUE_STRATEGY", "random", 1);
+    setenv("FUGUE_RANDOM_TAIL", "half", 1);
+    cr_expect_null(lib.init(NULL, 1), "FUGUE_RANDOM_TAIL=half was taken as 0 (no tail)");
+    setenv("FUGUE_RANDOM_TAIL", "3", 1);
+    void *m = lib.init(NULL, 1);
+    cr_expect_not_null(m);
+    lib.deinit(m);
+    unsetenv("FUGUE_RANDOM_TAIL");
+}
+
 static bool starts_tagged(const char *path)
 {
     FILE *f = fopen(path, "rb");
