@@ -257,12 +257,18 @@ static void over_budget(void)
              (unsigned long long)S->o.max_instant_steps);
 }
 
-static inline __attribute__((always_inline)) void resumed(struct task *t)
+/* The stack of the task that ended last, given back once the switch left it. */
+static inline __attribute__((always_inline)) void put_zombie(void)
 {
     if (S->zombie) {
         fg__stack_put(S->zombie, S->zombie_dense);
         S->zombie = NULL;
     }
+}
+
+static inline __attribute__((always_inline)) void resumed(struct task *t)
+{
+    put_zombie();
     /* a yielded task may have been parked and woken meanwhile (host.c); a yield left it
      * T_RUNNING, and a test is cheaper than a store on a path bound by stores */
     if (t->state != T_RUNNING)
@@ -333,7 +339,8 @@ int fg_yield_(void)
 int fg__yield_at(const char *file, int line)
 {
     struct task *t = S->cur;
-    /* one test for the common case (or'd, not branched): yield_slow sorts out the rest */
+    /* one test for the common case (or'd, not branched; first_runs()'s terms among them):
+     * yield_slow sorts out the rest */
     if (FG_UNLIKELY(!t) || FG_UNLIKELY((t->state ^ T_RUNNING) | S->in_hook | t->cancelled | !S->active |
                                        !S->rq_len | (S->o.strategy >= FG_RANDOM) | (fg__park != NULL)))
         return yield_slow(t, file, line);
@@ -433,10 +440,7 @@ void fg__sched_run(void)
     struct task *next = pick();
     if (next)
         switch_to(NULL, next);
-    if (S->zombie) {
-        fg__stack_put(S->zombie, S->zombie_dense);
-        S->zombie = NULL;
-    }
+    put_zombie();
 }
 
 /* Switches away from a task that has ended (for good) to the next one, or to main. */

@@ -182,15 +182,15 @@ static void next_two(const struct wheel *w, const struct went *out[2])
             const struct went *a = NULL, *b = NULL;   /* this slot's earliest two */
             fg_time da = 0, db = 0;
             for (uint32_t i = 0; i < v->len && i < 8; i++) {
-                const struct went *t = &v->v[i];
-                fg_time d = t->deadline;
-                if (!t->t)
+                const struct went *e = &v->v[i];
+                fg_time d = e->deadline;
+                if (!e->t)
                     continue;
                 if (!a || d < da) {
                     b = a, db = da;
-                    a = t, da = d;
+                    a = e, da = d;
                 } else if (!b || d < db) {
-                    b = t, db = d;
+                    b = e, db = d;
                 }
             }
             if (a)
