@@ -34,7 +34,7 @@ AFL_API void *afl_custom_init(void *afl, unsigned int seed)
     (void)afl;
     struct fg__strat s = FG__STRAT_TARGET;
     unsigned every = 2;
-    if (!fg__strategy_env(&s) || !fg__random_tail_env(&every))
+    if (!fg__strategy_env(&s) || !fg__env_count("FUGUE_RANDOM_TAIL", &every))
         return NULL;
     if (s.kind < 0) {
         fprintf(stderr, "fugue: the AFL++ mutator tags inputs with FUGUE_STRATEGY, which is not set "

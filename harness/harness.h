@@ -59,8 +59,9 @@ const char *fg__strategy_name(int kind);
 #define FG__HDR_PRIOS 16   /* the PCT/POS header (docs/choice-stream.md): first priorities, */
 #define FG__HDR_LEN (FG__HDR_PRIOS + 4 * (FG_PCT_MAX_DEPTH - 1))   /* then change points */
 uint64_t fg__mix(uint64_t x);   /* splitmix64's finalizer */
-/* FUGUE_RANDOM_TAIL into *every when set (else *every is left as it is); false, said on stderr, when it is no count */
-bool fg__random_tail_env(unsigned *every);
+/* The environment variable `name` into *count when set (else *count is left as it is);
+ * false, said on stderr, when it is no count (FUGUE_RANDOM_TAIL, FUGUE_HEADER_MUTATIONS) */
+bool fg__env_count(const char *name, unsigned *count);
 /* The length of the input's strategy tag (version 1 or 2), 0 when it has none. */
 size_t fg__tag_len(const uint8_t *d, size_t n);
 /* Puts o's strategy tag in front of an untagged input (version 2 with a seed

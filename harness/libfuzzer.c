@@ -63,11 +63,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
         fprintf(stderr, "fugue: no target %s linked in\n", name ? name : "");
         exit(2);
     }
-    if (!fg__random_tail_env(&random_tail) || !fg__strategy_env(&forced))
+    if (!fg__env_count("FUGUE_RANDOM_TAIL", &random_tail) || !fg__strategy_env(&forced) ||
+        !fg__env_count("FUGUE_HEADER_MUTATIONS", &header_every))
         exit(2);
-    const char *he = getenv("FUGUE_HEADER_MUTATIONS");
-    if (he && *he)
-        header_every = (unsigned)strtoul(he, NULL, 10);
     atexit(sometimes_summary);
     if (fg__fb_mode()) {
         fg__fb_counters = extra;

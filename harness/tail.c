@@ -8,17 +8,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-bool fg__random_tail_env(unsigned *every)
+bool fg__env_count(const char *name, unsigned *count)
 {
-    const char *v = getenv("FUGUE_RANDOM_TAIL");
+    const char *v = getenv(name);
     uint64_t x;
     if (!v || !*v)
         return true;
     if (!fg__parse_u64(v, &x, false) || x > UINT_MAX) {
-        fprintf(stderr, "fugue: FUGUE_RANDOM_TAIL=%s is not a count (1 mutation in N draws a new tail; 0: none)\n", v);
+        fprintf(stderr, "fugue: %s=%s is not a count (docs/harness.md)\n", name, v);
         return false;
     }
-    *every = (unsigned)x;
+    *count = (unsigned)x;
     return true;
 }
 
