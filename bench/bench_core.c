@@ -125,9 +125,10 @@ static long minflt(void)
     return ru.ru_minflt;
 }
 
-/* 100k sleeping tasks on dense stacks, in a child: a fresh process for the cold
- * figure and the peak RSS, with the page faults each task cost. */
-static void dense_many(const fg_opts *big)
+/* 100k sleeping tasks on dense stacks, or on copied ones (fg_opts.stack_copy, tasks that
+ * ask no stack size), in a child: a fresh process for the cold figure and the peak RSS,
+ * with the page faults each task cost. */
+static void many_in_child(const char *kind, fg_opts o, size_t stack)
 {
     fflush(stdout);
     pid_t pid = fork();
@@ -136,26 +137,26 @@ static void dense_many(const fg_opts *big)
         return;
     }
     fg_result r;
-    many_stack = FG_STACK_DENSE_MIN;
+    many_stack = stack;
     long f0 = minflt();
     double t = now_s();
-    fg_run_bytes(spawn_many, NULL, big, NULL, 0, &r);
+    fg_run_bytes(spawn_many, NULL, &o, NULL, 0, &r);
     double cold = (now_s() - t) * 1e9 / MANY;
     long f1 = minflt();
     long peak = status_kib("VmHWM:");
     t = now_s();
-    fg_run_bytes(spawn_many, NULL, big, NULL, 0, &r);
+    fg_run_bytes(spawn_many, NULL, &o, NULL, 0, &r);
     double warm = (now_s() - t) * 1e9 / MANY;
     long f2 = minflt();
     t = now_s();
-    fg_run_bytes(spawn_yield, NULL, big, NULL, 0, &r);
+    fg_run_bytes(spawn_yield, NULL, &o, NULL, 0, &r);
     double sy = (now_s() - t) * 1e9 / MANY;
-    printf("spawn_sleep_exit_dense_cold: %.1f ns/task\n", cold);
-    printf("spawn_sleep_exit_dense_warm: %.1f ns/task\n", warm);
-    printf("spawn_sleep_exit_dense_cold_page_faults: %.3f faults/task\n", (double)(f1 - f0) / MANY);
-    printf("spawn_sleep_exit_dense_warm_page_faults: %.3f faults/task\n", (double)(f2 - f1) / MANY);
-    printf("peak_rss_100k_sleeping_tasks_dense: %.1f MiB\n", (double)peak / 1024);
-    printf("spawn_yield_exit_dense_warm: %.1f ns/task\n", sy);
+    printf("spawn_sleep_exit_%s_cold: %.1f ns/task\n", kind, cold);
+    printf("spawn_sleep_exit_%s_warm: %.1f ns/task\n", kind, warm);
+    printf("spawn_sleep_exit_%s_cold_page_faults: %.3f faults/task\n", kind, (double)(f1 - f0) / MANY);
+    printf("spawn_sleep_exit_%s_warm_page_faults: %.3f faults/task\n", kind, (double)(f2 - f1) / MANY);
+    printf("peak_rss_100k_sleeping_tasks_%s: %.1f MiB\n", kind, (double)peak / 1024);
+    printf("spawn_yield_exit_%s_warm: %.1f ns/task\n", kind, sy);
     fflush(stdout);
     _exit(0);
 }
@@ -222,7 +223,10 @@ int main(void)
     fg_result r;
     fg_opts big = {.max_instant_steps = UINT64_MAX / 2, .max_steps = UINT64_MAX / 2, .strategy = FG_FIFO};
 
-    dense_many(&big);
+    many_in_child("dense", big, FG_STACK_DENSE_MIN);
+    fg_opts copied = big;
+    copied.stack_copy = true;
+    many_in_child("copied", copied, 0);
     /* cold start first: nothing pooled yet in this process */
     long f0 = minflt();
     double t = now_s();

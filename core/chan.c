@@ -267,8 +267,10 @@ __attribute__((noinline)) static int send_slow(fg_chan *c, void *data, size_t si
     } else if (fg__por() && !c->one_sender) {
         fg__idle_hook(&c->send_hook);
     }
-    fg_item it = {data, size, 0, 0, 0};
-    t->wait_data = &it;
+    fg_item it = {data, size, 0, 0, 0}, *mine = &it;
+    if (FG_UNLIKELY(t->copy))   /* read by others while its stack is out: kept in its slot */
+        *(mine = fg__copy_box(t)) = it;
+    t->wait_data = mine;
     return fg__wait(&c->senders, deadline, "fg_chan_send");
 }
 
@@ -337,7 +339,23 @@ int fg_chan_try_send(fg_chan *c, void *data, size_t size)
     return r;
 }
 
+static int recv_wait_slow(fg_chan *c, void **data, size_t *size, fg_time deadline);
+
+/* A copied task's out-parameters are written by others while its stack is out: it waits
+ * with them in its slot (copy.c) and copies them once it runs again. */
 __attribute__((noinline)) static int recv_slow(fg_chan *c, void **data, size_t *size, fg_time deadline)
+{
+    struct task *t = S->cur;
+    if (FG_LIKELY(!t || !t->copy))
+        return recv_wait_slow(c, data, size, deadline);
+    fg_item *box = fg__copy_box(t);
+    int r = recv_wait_slow(c, &box->data, &box->size, deadline);
+    if (r == 0)
+        give(data, size, box->data, box->size);
+    return r;
+}
+
+static int recv_wait_slow(fg_chan *c, void **data, size_t *size, fg_time deadline)
 {
     ENTRY(c, "fg_chan_recv")
     bool known = c->receiver == t;
@@ -405,7 +423,7 @@ int fg_chan_recv_(fg_chan *c, void **data, size_t *size, fg_time deadline)
 {
     struct task *t = S->cur;
     /* no test of S->active: S->cur is set only while a sim runs (sim.c) */
-    if (FG_LIKELY(t && c && !(c->dead | t->cancelled) && !c->receivers.head &&
+    if (FG_LIKELY(t && c && !(c->dead | t->cancelled | t->copy) && !c->receivers.head &&
                   alone(c, c->recv_fast, c->receiver, c->one_receiver, t))) {
         fg_queue *q = c->q;
         if (FG_UNLIKELY(q->ops != &fg__fifo_ops))

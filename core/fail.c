@@ -173,6 +173,18 @@ static void on_signal(int sig, siginfo_t *si, void *uc)
         restore(SIGABRT);
         abort();
     }
+    struct task *o = sig == SIGSEGV ? fg__copy_owner(si->si_addr) : NULL;
+    if (o) {
+        char msg[320];
+        snprintf(msg, sizeof msg, "task %s used the stack of task %s while it was copied out: a pointer into "
+                 "a copied stack (fg_opts.stack_copy) holds only while its task runs (docs/tasks.md)",
+                 t ? t->name : "main", o->name);
+        report(msg);
+        conclude(FG_FAIL_CRASH);
+        reported = true;
+        restore(SIGABRT);
+        abort();
+    }
     char msg[128];
     if (sig == SIGABRT)
         snprintf(msg, sizeof msg, "abort() called");

@@ -171,13 +171,14 @@ struct task {
         struct ctx ctx;
         uint32_t stack_size;       /* asked for at spawn, until it first runs (fg__task_start) */
     };
-    struct stack *stack;           /* NULL until it first runs (fg__task_start) and once it ended */
+    struct stack *stack;           /* NULL until it first runs (fg__task_start), once it ended, and while its copied stack is out (x86_64) */
     const uint64_t *canary;        /* its stack's canary, checked at each switch; NULL: a guard page */
     const char *name;
     uint8_t state;
     bool primary, cancelled, aborted, join_claimed, dropped;
     uint8_t dense;                 /* its stack is dense (fugue's heavier work goes to the spare stack): its class + 1 */
     bool prio_set : 1, prio_drawn : 1;   /* PCT/POS (prio.c) */
+    bool copy : 1, copied : 1;     /* its stack is copied (copy.c); and is out now, in its slot */
     /* call..group: a step's record, copied in two stores (struct steprec) */
     const char *call, *file;       /* where it blocked, for reports and the trace */
     int line;
@@ -209,6 +210,38 @@ struct task {
 #if defined(FG_CTX_INLINE) && !defined(FG_ASAN)
 _Static_assert(sizeof(struct task) == 192, "struct task: 3 cache lines");
 #endif
+/* A task's slot in its chunk (task.c): whole lines; a copied stack's task has a copy slot
+ * (struct copyimg, copy.c) after it. */
+#define FG_TASK_STRIDE ((sizeof(struct task) + 63) & ~(size_t)63)
+#define FG_COPY_SLOT 256
+
+/* ---- copied stacks (copy.c) ----
+ * x86_64: tasks share one stack and a switch copies through a small stack of its own.
+ * ASan and aarch64 builds: each has its own stack, copied all the same, and its pages are
+ * closed while it is out, so a pointer into it used meanwhile is caught (fail.c). ucontext
+ * and emscripten: each has its own stack, not copied. */
+#if defined(FG_CTX_INLINE) && !defined(FG_ASAN)
+#define FG_COPY_SHARED 1
+#elif !defined(FG_UCONTEXT) && !defined(__EMSCRIPTEN__)
+#define FG_COPY_OWN 1
+#endif
+/* A copied task's stack and first frame, as it first runs (fg__task_start). */
+void fg__copy_start(struct task *t, void (*entry)(void));
+/* Where a copied task's wait keeps what others write for it (a channel's item or
+ * out-parameters): in its slot, not on its stack, which is out while it waits. */
+struct fg_item *fg__copy_box(struct task *t);
+#ifdef FG_COPY_SHARED
+/* The switch from `from` to `to` when either is copied: goes through the copier's stack. */
+struct ctx *fg__copy_via(struct task *from, struct task *to);
+#elif defined(FG_COPY_OWN)
+/* Before the switch: `to`'s stack back in; after it (fg__copy_landed): `from`'s out. */
+void fg__copy_switching(struct task *from, struct task *to);
+void fg__copy_landed(void);
+#endif
+/* The task whose copied-out stack holds `addr` (a use of a pointer into it), or NULL. */
+struct task *fg__copy_owner(const void *addr);
+/* At the sim's end: each task's stack or its slot's copy given back; NULL if it was the shared one. */
+struct stack *fg__copy_release(struct task *t);
 
 /* Runs when no task is ready, before time advances; returns true if it woke a task. */
 struct idle_hook {
@@ -280,6 +313,8 @@ struct sim {
     struct faultrec faults[LAST_FAULTS];
     uint64_t nfaults;
     struct stack *zombie;          /* stack of the task that just ended, freed after the switch */
+    struct stack *copy_stack;      /* the copied tasks' shared stack (copy.c) */
+    struct task *copy_out;         /* FG_COPY_OWN: switched away from, copied out once landed */
     uint8_t zombie_dense;          /* fg__stack_put's `dense` for it */
     fg_outcome outcome;
     char report[8192];
@@ -325,7 +360,7 @@ void fg__asan_landed(void *fake_stack);
 FG_NORETURN void fg__switch_main(void);
 
 /* task.c */
-struct task *fg__task_get(void);
+struct task *fg__task_get(bool copy);
 /* Gives a task that never ran its stack and its first frame, just before it runs:
  * tasks that have not started own no stack, and a new task's frame is written hot. */
 void fg__task_start(struct task *t);

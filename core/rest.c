@@ -19,8 +19,8 @@ void fg__rest_check(void)
         wrong("a task outlived the sim");
     if (S->rq_len || S->live || S->live_primary)
         wrong("the ready queue or the count of live tasks outlived the sim");
-    if (S->idle_head || S->idle_tail || S->zombie || S->in_hook || S->ngroups)
-        wrong("an idle hook, a zombie stack, a hook depth or a group outlived the sim");
+    if (S->idle_head || S->idle_tail || S->zombie || S->in_hook || S->ngroups || S->copy_stack || S->copy_out)
+        wrong("an idle hook, a zombie stack, a hook depth, a group or a copied stack outlived the sim");
     if (S->wheel.count || S->wheel.due.len)
         wrong("a timer outlived the sim");
     for (int l = 0; l < WHEEL_LEVELS; l++)

@@ -205,15 +205,34 @@ void fg__asan_landed(void *fake_stack)
 /* Returns the task switched from when `from` is resumed (on x86_64 without a load). */
 static inline __attribute__((always_inline)) struct task *switch_to(struct task *from, struct task *to)
 {
-    if (to && FG_UNLIKELY(!to->stack))
-        fg__task_start(to);
     struct ctx *fc = from ? &from->ctx : &S->main;
     struct ctx *tc = to ? &to->ctx : &S->main;
-    if (from && FG_UNLIKELY(from->canary != NULL) && FG_UNLIKELY(*from->canary != FG__CANARY)) {
-        const struct stack *st = from->stack ? from->stack : S->zombie;
-        fg__fail(FG_FAIL_OVERFLOW, "stack overflow: task %s ran past the end of its %zu-byte stack (canary)",
-                 from->name, (size_t)st->size);
+    /* x86_64's copied tasks take these two rare branches, so a switch between others tests
+     * nothing more: one out of the shared stack has a canary that holds (copy.c), and one
+     * to go on it has no stack while it is out */
+    if (to && FG_UNLIKELY(!to->stack)) {
+#ifdef FG_COPY_SHARED
+        if (to->copy)
+            tc = fg__copy_via(from, to);
+        else
+#endif
+            fg__task_start(to);
     }
+    if (from && FG_UNLIKELY(from->canary != NULL)) {
+        if (FG_UNLIKELY(*from->canary != FG__CANARY)) {
+            const struct stack *st = from->stack ? from->stack : S->zombie;
+            fg__fail(FG_FAIL_OVERFLOW, "stack overflow: task %s ran past the end of its %zu-byte stack (canary)",
+                     from->name, (size_t)st->size);
+        }
+#ifdef FG_COPY_SHARED
+        if (FG_UNLIKELY(from->copy))
+            tc = fg__copy_via(from, to);
+#endif
+    }
+#ifdef FG_COPY_OWN
+    if (FG_UNLIKELY((from && from->copy) | (to && to->copy)))
+        fg__copy_switching(from, to);
+#endif
     S->cur = to;
 #ifdef FG_ASAN
     void **save = from && from->state == T_DONE ? NULL : from ? &from->fake_stack : NULL;
@@ -257,13 +276,18 @@ static void over_budget(void)
              (unsigned long long)S->o.max_instant_steps);
 }
 
-/* The stack of the task that ended last, given back once the switch left it. */
+/* The stack of the task that ended last, given back once the switch left it (and in
+ * FG_COPY_OWN builds, the copied stack of the task switched from, copied out). */
 static inline __attribute__((always_inline)) void put_zombie(void)
 {
     if (S->zombie) {
         fg__stack_put(S->zombie, S->zombie_dense);
         S->zombie = NULL;
     }
+#ifdef FG_COPY_OWN
+    if (S->copy_out)
+        fg__copy_landed();
+#endif
 }
 
 static inline __attribute__((always_inline)) void resumed(struct task *t)
@@ -371,6 +395,11 @@ static void timed_out(struct timer *tm)
 void fg__timer_soon(const void *near)
 {
     uintptr_t dense = (uintptr_t)near & 15, p = (uintptr_t)near & ~(uintptr_t)15;
+    if (dense == 15) {   /* a copied stack: its copy (copy.c), mostly within its slot */
+        for (int off = 0; off < FG_COPY_SLOT; off += 64)
+            __builtin_prefetch((const char *)p + off);
+        return;
+    }
     uintptr_t size = dense && dense <= 3 ? (uintptr_t)FG_STACK_DENSE_MIN << (dense - 1) : 1024;
     uintptr_t sp = (p - 128) & ~(uintptr_t)63, top = (p | (size - 1)) + 1;
     for (int off = 0; off < 576 && sp + off < top; off += 64)
@@ -401,7 +430,9 @@ static inline __attribute__((always_inline)) int block(struct task *t, fg_time d
     if (deadline != FG_FOREVER) {
         t->timer.fire = timed_out;
 #ifndef FG_UCONTEXT
-        fg__timer_add_near(&S->wheel, &t->timer, deadline, (char *)__builtin_frame_address(0) + t->dense);
+        fg__timer_add_near(&S->wheel, &t->timer, deadline,
+                           FG_UNLIKELY(t->copy) ? (char *)t + FG_TASK_STRIDE + 15
+                                                : (char *)__builtin_frame_address(0) + t->dense);
 #else
         fg__timer_add(&S->wheel, &t->timer, deadline);
 #endif

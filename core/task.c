@@ -17,23 +17,25 @@
  * (32 MiB, ~170,000 tasks) chunks are given back when the sim ends. ASan builds take each
  * from malloc, which checks it. */
 #define CHUNK_BYTES ((size_t)256 * 1024)
-#define STRIDE ((sizeof(struct task) + 63) & ~(size_t)63)
-#define PER_CHUNK (CHUNK_BYTES / STRIDE)
 #define CHUNKS_KEPT 128
 static size_t taken;        /* tasks cut this sim (ASan: taken from malloc) */
 #ifndef FG_ASAN
+static size_t cut;          /* bytes cut this sim, chunk after chunk */
 static char **chunks;       /* kept array */
 static size_t nchunks, chunks_cap;
 #endif
 
-static FG_POOLED struct task *task_new(void)
+/* `size`: the task's slot, with a copied stack's slot after it (copy.c) */
+static FG_POOLED struct task *task_new(size_t size)
 {
 #ifdef FG_ASAN
-    struct task *t = fg__sim_malloc(sizeof(struct task));
+    struct task *t = fg__sim_malloc(size);
     taken += t != NULL;
     return t;
 #else
-    size_t c = taken / PER_CHUNK;
+    if (cut % CHUNK_BYTES + size > CHUNK_BYTES)
+        cut = (cut / CHUNK_BYTES + 1) * CHUNK_BYTES;   /* no slot across two chunks */
+    size_t c = cut / CHUNK_BYTES;
     if (c == nchunks) {
         if (nchunks == chunks_cap) {
             size_t cap = chunks_cap ? chunks_cap * 2 : 16;
@@ -47,15 +49,19 @@ static FG_POOLED struct task *task_new(void)
             return NULL;
         nchunks++;
     }
-    return (struct task *)(void *)(chunks[c] + taken++ % PER_CHUNK * STRIDE);
+    struct task *t = (struct task *)(void *)(chunks[c] + cut % CHUNK_BYTES);
+    cut += size;
+    taken++;
+    return t;
 #endif
 }
 
-FG_POOLED struct task *fg__task_get(void)
+FG_POOLED struct task *fg__task_get(bool copy)
 {
-    struct task *t = task_new();
+    size_t size = FG_TASK_STRIDE + (copy ? FG_COPY_SLOT : 0);
+    struct task *t = task_new(size);
     if (t)
-        memset(t, 0, sizeof *t);
+        memset(t, 0, copy ? FG_TASK_STRIDE + 16 : sizeof *t);   /* a copy slot's head: no copy yet */
     return t;
 }
 
@@ -69,15 +75,20 @@ void fg__tasks_release(void)
 {
     for (int i = 0; i < S->ntasks; i++) {
         struct task *t = S->tasks[i];
-        if (t->stack)
-            fg__stack_put(t->stack, t->dense);
+        struct stack *st = t->copy ? fg__copy_release(t) : t->stack;
+        if (st)
+            fg__stack_put(st, t->dense);
 #ifdef FG_ASAN
         fg__sim_free(t);
 #endif
     }
+    if (S->copy_stack)
+        fg__stack_put(S->copy_stack, 0);
+    S->copy_stack = NULL;
     S->ntasks = 0;
     taken = 0;
 #ifndef FG_ASAN
+    cut = 0;
     while (nchunks > CHUNKS_KEPT)
         fg__unmap(chunks[--nchunks], CHUNK_BYTES);
 #endif
@@ -140,6 +151,10 @@ static void take_stack(void *arg)
 
 void fg__task_start(struct task *t)
 {
+    if (t->copy) {
+        fg__copy_start(t, entry);
+        return;
+    }
     uint32_t size = t->stack_size;   /* shares room with ctx: read before fg__ctx_make */
     /* a dense stack has no room for mapping a slab: that runs on the spare stack */
     t->stack = fg__stack_pooled(size);
@@ -166,7 +181,7 @@ static void end_task(struct task *t)
             ;
         S->waker = NULL;
     }
-    S->zombie = t->stack;  /* still under our feet: freed after the switch */
+    S->zombie = t->stack == S->copy_stack ? NULL : t->stack;  /* still under our feet: freed after the switch */
     S->zombie_dense = t->dense;
     t->stack = NULL;
     if (S->live_primary == 0 && !S->ending)
@@ -189,7 +204,7 @@ FG_NO_ASAN void fg__cancel_point(struct task *t)
     fg__switch_final(t);
 }
 
-static int spawn(fg_fn fn, void *arg, const char *name, int group, bool primary, size_t stack_size);
+static int spawn(fg_fn fn, void *arg, const char *name, int group, bool primary, size_t stack_size, bool copy);
 
 int fg_spawn_(fg_fn fn, void *arg, const char *fname, fg_spawn_opts o)
 {
@@ -200,11 +215,13 @@ int fg_spawn_(fg_fn fn, void *arg, const char *fname, fg_spawn_opts o)
         return fg__misuse("fg_spawn", -EINVAL, "no function given");
     if (o.stack_size > FG_STACK_MAX)
         return fg__misuse("fg_spawn", -EINVAL, "a stack of %zu bytes is more than FG_STACK_MAX", o.stack_size);
+    if (o.stack_copy && o.stack_size)
+        return fg__misuse("fg_spawn", -EINVAL, "a copied stack is the sim's (fg_opts.stack_size): no .stack_size with .stack_copy");
     if (S->ending)
         return -ECANCELED;
     /* the function's name is a literal: only a caller's name needs a copy */
     return spawn(fn, arg, o.name ? fg__strdup(o.name) : fname, o.group ? fg__group(o.group) : self->group,
-                 o.primary, o.stack_size);
+                 o.primary, o.stack_size, o.stack_copy || (S->o.stack_copy && !o.stack_size));
 }
 
 /* Spawns without the API's checks; the root task is made this way. */
@@ -221,18 +238,27 @@ static FG_POOLED int tasks_grow(void)
 
 int fg__spawn(fg_fn fn, void *arg, const char *name, int group, bool primary, size_t stack_size)
 {
-    return spawn(fn, arg, fg__strdup(name), group, primary, stack_size);
+    return spawn(fn, arg, fg__strdup(name), group, primary, stack_size, S->o.stack_copy && !stack_size);
 }
 
 /* `name` is kept as it is: sim memory or a literal. */
-static int spawn(fg_fn fn, void *arg, const char *name, int group, bool primary, size_t stack_size)
+static int spawn(fg_fn fn, void *arg, const char *name, int group, bool primary, size_t stack_size, bool copy)
 {
+#if !defined(FG_COPY_SHARED) && !defined(FG_COPY_OWN)
+    copy = false;   /* ucontext and emscripten: a stack of its own, of the copied stack's size */
+#endif
     if (S->ntasks == S->tasks_cap && tasks_grow() < 0)
         return -ENOMEM;
-    struct task *t = fg__task_get();
+    struct task *t = fg__task_get(copy);
     if (!t)
         return -ENOMEM;
     t->stack_size = (uint32_t)(stack_size ? stack_size : S->o.stack_size);
+    if (S->o.stack_copy || copy) {
+        /* a copied stack, at least 16 KiB: not dense (reports run on it) */
+        if (!stack_size && t->stack_size < 16 * 1024)
+            t->stack_size = 16 * 1024;
+        t->copy = copy;
+    }
     t->fn = fn;
     t->arg = arg;
     t->name = name;

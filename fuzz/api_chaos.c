@@ -155,7 +155,10 @@ static void do_task(void)
         bool work = pick(2) && w.spawned < MAX_TASKS;
         const char *name = pick(2) ? NULL : "x", *group = ONE_OF(hosts);
         size_t stack = work ? 0 : ONE_OF(stacks);
-        int id = ok(fg_spawn(work ? worker : idle, NULL, .name = name, .group = group, .stack_size = stack));
+        /* every third a copied stack, where that changes no outcome: the corpus replays as before */
+        bool copy = w.spawned % 3 == 1 && (stack == 0 || stack > FG_STACK_MAX);
+        int id = ok(fg_spawn(work ? worker : idle, NULL, .name = name, .group = group, .stack_size = stack,
+                             .stack_copy = copy));
         if (id >= 0) {
             w.spawned++;
             if (w.nids < 16)

@@ -41,6 +41,13 @@ int main(void)
                    (unsigned long long)r.hash, (unsigned long long)r.steps);
         }
     }
+    /* copied stacks: aarch64 copies each task's own stack, x86_64 shares one (core/copy.c) */
+    fg_opts c = {.strategy = FG_RANDOM, .stack_copy = true};
+    for (uint64_t seed = 0; seed < 20; seed++) {
+        fg_run_seed(root, NULL, &c, seed, &r);
+        printf("copied seed %llu: %016llx %llu steps\n", (unsigned long long)seed, (unsigned long long)r.hash,
+               (unsigned long long)r.steps);
+    }
     fg_explore_stats st;
     fg_explore(root, NULL, &o, 2000, NULL, NULL, &st);
     printf("exhaustive: %llu runs\n", (unsigned long long)st.runs);
