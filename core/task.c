@@ -14,10 +14,10 @@
  * chunks kept from sim to sim (whole lines each, a chunk a mapping of its own). Cut from the
  * sim's arena (malloc'd blocks), 100,000 tasks' 19 MB were given back by glibc's trim at the
  * sim's end and faulted in again by the next: 4,700 faults, ~65 ns a task. Past CHUNKS_KEPT
- * (32 MiB, ~170,000 tasks) chunks are given back when the sim ends. ASan builds take each
+ * (48 MiB: ~250,000 tasks, ~100,000 with copied stacks) chunks are given back when the sim ends. ASan builds take each
  * from malloc, which checks it. */
 #define CHUNK_BYTES ((size_t)256 * 1024)
-#define CHUNKS_KEPT 128
+#define CHUNKS_KEPT 192
 static size_t taken;        /* tasks cut this sim (ASan: taken from malloc) */
 #ifndef FG_ASAN
 static size_t cut;          /* bytes cut this sim, chunk after chunk */
