@@ -9,11 +9,14 @@
 
 #if defined(FG_COPY_SHARED) || defined(FG_COPY_OWN)
 
+/* `in` first, on whole lines: a copy-out writes lines, and reads none it need not. Nothing in
+ * it is set at spawn (a fourth line touched each): heap and cap mean something once spilled. */
 struct copyimg {
-    char *heap;            /* the copy when it is longer than `in`: sim memory */
-    uint32_t cap, len;     /* heap's size; the copy's: from the saved sp to the stack's top */
-    fg_item box;           /* what others write for it while it waits (chan.c) */
     char in[FG_COPY_SLOT - 16 - sizeof(fg_item)];
+    uint32_t len;          /* the copy's: from the saved sp to the stack's top */
+    uint32_t cap;          /* heap's size */
+    char *heap;            /* the copy when it is longer than `in`: sim memory */
+    fg_item box;           /* what others write for it while it waits (chan.c) */
 };
 _Static_assert(sizeof(struct copyimg) == FG_COPY_SLOT, "a copy slot");
 
@@ -44,13 +47,15 @@ static char *top(const struct task *t)
 static void reserve(struct task *t, size_t len)
 {
     struct copyimg *m = img(t);
-    if (len <= sizeof m->in || len <= m->cap)
+    if (len <= sizeof m->in || (t->spilled && len <= m->cap))
         return;
     size_t cap = (len + 4095) & ~(size_t)4095;
     char *h = fg__sim_malloc(cap);
     if (!h)
         fg__fail(FG_FAIL_CRASH, "out of memory for the copy of task %s's stack (%zu bytes)", t->name, len);
-    fg__sim_free(m->heap);
+    if (t->spilled)
+        fg__sim_free(m->heap);
+    t->spilled = true;
     m->heap = h;
     m->cap = (uint32_t)cap;
 }
@@ -176,7 +181,8 @@ struct task *fg__copy_owner(const void *addr)
 
 struct stack *fg__copy_release(struct task *t)
 {
-    fg__sim_free(img(t)->heap);
+    if (t->spilled)
+        fg__sim_free(img(t)->heap);
     return t->stack == S->copy_stack ? NULL : t->stack;
 }
 
@@ -236,7 +242,8 @@ struct stack *fg__copy_release(struct task *t)
 {
     if (t->copied)
         set_open(t, true);
-    fg__sim_free(img(t)->heap);
+    if (t->spilled)
+        fg__sim_free(img(t)->heap);
     return t->stack;
 }
 

@@ -178,7 +178,7 @@ struct task {
     bool primary, cancelled, aborted, join_claimed, dropped;
     uint8_t dense;                 /* its stack is dense (fugue's heavier work goes to the spare stack): its class + 1 */
     bool prio_set : 1, prio_drawn : 1;   /* PCT/POS (prio.c) */
-    bool copy : 1, copied : 1;     /* its stack is copied (copy.c); and is out now, in its slot */
+    bool copy : 1, copied : 1, spilled : 1;   /* its stack is copied (copy.c); is out now; has had a copy too long for its slot */
     /* call..group: a step's record, copied in two stores (struct steprec) */
     const char *call, *file;       /* where it blocked, for reports and the trace */
     int line;

@@ -32,8 +32,14 @@ static inline void fetch_ahead(uint32_t head, uint32_t mask)
         __builtin_prefetch(S->rq[(head + 2) & mask]);
 #ifndef FG_UCONTEXT
         const struct task *n = S->rq[(head + 1) & mask];
-        if (!n->stack)
-            return;   /* not started: its ctx holds what its stack will be (dense_pooled fetches that) */
+        if (!n->stack) {
+            /* not started: its ctx holds what its stack will be (dense_pooled fetches that);
+             * or a copied one: its slot, which it copies out to or in from (copy.c) */
+            if (n->copy)
+                for (int off = 0; off < FG_COPY_SLOT; off += 64)
+                    __builtin_prefetch((const char *)n + FG_TASK_STRIDE + off, 1);
+            return;
+        }
         uintptr_t sp = (uintptr_t)n->ctx.sp;   /* in integers: below a stack's foot is no object */
         __builtin_prefetch((const void *)sp);
         __builtin_prefetch((const void *)(sp - 64), 1);
@@ -225,7 +231,7 @@ static inline __attribute__((always_inline)) struct task *switch_to(struct task 
                      from->name, (size_t)st->size);
         }
 #ifdef FG_COPY_SHARED
-        if (FG_UNLIKELY(from->copy))
+        if (FG_UNLIKELY(from->copy) && !(to && to->copy))   /* to a copied one: done above */
             tc = fg__copy_via(from, to);
 #endif
     }

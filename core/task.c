@@ -61,7 +61,7 @@ FG_POOLED struct task *fg__task_get(bool copy)
     size_t size = FG_TASK_STRIDE + (copy ? FG_COPY_SLOT : 0);
     struct task *t = task_new(size);
     if (t)
-        memset(t, 0, copy ? FG_TASK_STRIDE + 16 : sizeof *t);   /* a copy slot's head: no copy yet */
+        memset(t, 0, sizeof *t);
     return t;
 }
 
