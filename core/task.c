@@ -3,6 +3,7 @@
 #include "internal.h"
 
 #include <stdlib.h>
+#include <sys/mman.h>
 #ifdef FG_ASAN
 #include <sanitizer/common_interface_defs.h>
 #endif
@@ -14,10 +15,21 @@
  * chunks kept from sim to sim (whole lines each, a chunk a mapping of its own). Cut from the
  * sim's arena (malloc'd blocks), 100,000 tasks' 19 MB were given back by glibc's trim at the
  * sim's end and faulted in again by the next: 4,700 faults, ~65 ns a task. Past CHUNKS_KEPT
- * (48 MiB: ~250,000 tasks, ~100,000 with copied stacks) chunks are given back when the sim ends. ASan builds take each
- * from malloc, which checks it. */
+ * (48 MiB: ~250,000 tasks, ~100,000 with copied stacks) chunks are given back when the sim
+ * ends. ASan builds take each from malloc, which checks it.
+ * A chunk is a huge page's size and bound, and one mapped for a task with a copied stack
+ * (copy.c) is asked to be a huge page: its tasks and their slots are then all a wake touches
+ * beside the shared stack, with no TLB miss, and 512 faults are one. 100,000 copied sleepers:
+ * 438 -> 360 ns a task cold, 298 -> 268 warm. Dense stacks' own pages miss the TLB anyway (no
+ * gain measured there): sims without copied stacks keep small pages. */
+#if defined(__linux__) && !defined(__EMSCRIPTEN__)
+#define HUGE_CHUNKS 1
+#define CHUNK_BYTES ((size_t)2 * 1024 * 1024)
+#define CHUNKS_KEPT 24
+#else
 #define CHUNK_BYTES ((size_t)256 * 1024)
 #define CHUNKS_KEPT 192
+#endif
 static size_t taken;        /* tasks cut this sim (ASan: taken from malloc) */
 #ifndef FG_ASAN
 static size_t cut;          /* bytes cut this sim, chunk after chunk */
@@ -45,8 +57,22 @@ static FG_POOLED struct task *task_new(size_t size)
             chunks = v;
             chunks_cap = cap;
         }
+#ifdef HUGE_CHUNKS
+        /* twice the size, trimmed to one on a huge page's bound */
+        char *p = fg__map(2 * CHUNK_BYTES);
+        if (!p)
+            return NULL;
+        char *a = (char *)(((uintptr_t)p + CHUNK_BYTES - 1) & ~(uintptr_t)(CHUNK_BYTES - 1));
+        if (a > p)
+            fg__unmap(p, (size_t)(a - p));
+        fg__unmap(a + CHUNK_BYTES, (size_t)(p + CHUNK_BYTES - a));
+        chunks[nchunks] = a;
+        if (size > FG_TASK_STRIDE)   /* a copied stack's task */
+            madvise(a, CHUNK_BYTES, MADV_HUGEPAGE);
+#else
         if (!(chunks[nchunks] = fg__map(CHUNK_BYTES)))
             return NULL;
+#endif
         nchunks++;
     }
     struct task *t = (struct task *)(void *)(chunks[c] + cut % CHUNK_BYTES);
