@@ -146,7 +146,7 @@ __attribute__((noinline)) struct ctx *fg__copy_via(struct task *from, struct tas
         to->stack = S->copy_stack;
     }
     via_from = NULL;
-    if (from && from->copy && from->state != T_DONE) {
+    if (from && from->copy && from->state != T_DONE && !S->failed) {   /* a failed sim resumes no task */
         reserve(from, (size_t)(top(from) - (char *)__builtin_frame_address(0)));
         via_from = from;
     }

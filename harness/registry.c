@@ -36,6 +36,7 @@ fg_opts fg_target_opts(const fg_target *t)
         .strategy = t->strategy,
         .depth = t->depth,
         .stack_size = t->stack_size,
+        .stack_copy = t->stack_copy,
         .max_steps = t->max_steps,
         .max_time = t->max_time,
         .name = t->name,

@@ -59,6 +59,10 @@ Test(harness, registry_in_name_order)
     fg_opts o = fg_target_opts(lu);
     cr_expect_eq(o.strategy, FG_RANDOM);
     cr_expect_str_eq(o.name, "lost_update");
+    cr_expect(!o.stack_copy);
+    fg_target copied = {.name = "copied", .stack_size = 65536, .stack_copy = true};
+    o = fg_target_opts(&copied);
+    cr_expect(o.stack_copy && o.stack_size == 65536, "a target's stack options reach its sims");
 }
 
 Test(harness, save_input_writes_exact_bytes, .init = make_tmp, .fini = tmp_remove)

@@ -17,6 +17,7 @@ struct fg_target {
     fg_strategy strategy;       /* default FG_POR */
     unsigned depth;             /* FG_PCT's depth (0: 3) */
     size_t stack_size;          /* 0: FG_STACK_DEFAULT */
+    bool stack_copy;            /* fg_opts.stack_copy: tasks share one stack (docs/tasks.md) */
     uint64_t max_steps;         /* 0: the core's default */
     fg_time max_time;           /* 0: none */
     /* Planted bugs: the failure the target exists to show (FG_PASS: none), and the
