@@ -4,6 +4,7 @@
 #include "internal.h"
 #include "fugue/sync.h"
 
+#include <errno.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -52,7 +53,8 @@ static void reserve(struct task *t, size_t len)
     size_t cap = (len + 4095) & ~(size_t)4095;
     char *h = fg__sim_malloc(cap);
     if (!h)
-        fg__fail(FG_FAIL_CRASH, "out of memory for the copy of task %s's stack (%zu bytes)", t->name, len);
+        fg__fail(FG_FAIL_CRASH, "out of memory for the copy of task %s's stack (%zu bytes) as it leaves in %s",
+                 t->name, len, t->call);
     if (t->spilled)
         fg__sim_free(m->heap);
     t->spilled = true;
@@ -95,24 +97,6 @@ static void copy_in(struct task *t)
 fg_item *fg__copy_box(struct task *t)
 {
     return &img(t)->box;
-}
-
-struct take { struct stack *s; size_t size; };
-
-static void take_stack(void *arg)
-{
-    struct take *k = arg;
-    k->s = fg__stack_get(k->size);
-}
-
-/* The stack's mapping needs room: on the spare stack when the task running now is dense. */
-static struct stack *get(struct task *t)
-{
-    struct take k = {NULL, t->stack_size};
-    fg__spare_run(take_stack, &k);
-    if (!k.s)
-        fg__fail(FG_FAIL_CRASH, "out of memory for the stack of task %s (%zu bytes)", t->name, k.size);
-    return k.s;
 }
 
 #endif
@@ -158,7 +142,7 @@ __attribute__((noinline)) struct ctx *fg__copy_via(struct task *from, struct tas
 void fg__copy_start(struct task *t, void (*entry)(void))
 {
     if (!S->copy_stack)
-        S->copy_stack = get(t);
+        S->copy_stack = fg__task_stack(t, t->stack_size);
     t->stack = S->copy_stack;
     /* never NULL: the switch away from it tests that, and then whether it is copied */
     t->canary = t->stack->guarded ? &copy_canary : (const uint64_t *)(void *)t->stack->lo;
@@ -199,7 +183,7 @@ static void set_open(struct task *t, bool open)
 {
     char *lo = closed_from(t);
     if (mprotect(lo, (size_t)(top(t) - lo), open ? PROT_READ | PROT_WRITE : PROT_NONE) != 0)
-        fg__fail(FG_FAIL_CRASH, "mprotect of task %s's copied stack failed", t->name);
+        fg__fail(FG_FAIL_CRASH, "mprotect of task %s's copied stack failed (%s) in %s", t->name, strerror(errno), t->call);
 }
 
 void fg__copy_switching(struct task *from, struct task *to)
@@ -218,14 +202,6 @@ void fg__copy_landed(void)
     reserve(t, (size_t)(top(t) - (char *)t->ctx.sp));
     copy_out(t);
     set_open(t, false);
-}
-
-void fg__copy_start(struct task *t, void (*entry)(void))
-{
-    t->stack = get(t);
-    t->canary = t->stack->guarded ? NULL : (const uint64_t *)(void *)t->stack->lo;
-    t->dense = 0;
-    fg__ctx_make(&t->ctx, t->stack->lo, t->stack->size, entry);
 }
 
 struct task *fg__copy_owner(const void *addr)
@@ -248,11 +224,6 @@ struct stack *fg__copy_release(struct task *t)
 }
 
 #else
-
-void fg__copy_start(struct task *t, void (*entry)(void))
-{
-    (void)t, (void)entry;   /* not called: no task is copied in these builds */
-}
 
 fg_item *fg__copy_box(struct task *t)
 {

@@ -225,12 +225,13 @@ _Static_assert(sizeof(struct task) == 192, "struct task: 3 cache lines");
 #elif !defined(FG_UCONTEXT) && !defined(__EMSCRIPTEN__)
 #define FG_COPY_OWN 1
 #endif
-/* A copied task's stack and first frame, as it first runs (fg__task_start). */
-void fg__copy_start(struct task *t, void (*entry)(void));
 /* Where a copied task's wait keeps what others write for it (a channel's item or
  * out-parameters): in its slot, not on its stack, which is out while it waits. */
 struct fg_item *fg__copy_box(struct task *t);
 #ifdef FG_COPY_SHARED
+/* A copied task's place on the shared stack and first frame, as it first runs (fg__task_start);
+ * elsewhere a copied task starts on a stack of its own, as any other. */
+void fg__copy_start(struct task *t, void (*entry)(void));
 /* The switch from `from` to `to` when either is copied: goes through the copier's stack. */
 struct ctx *fg__copy_via(struct task *from, struct task *to);
 #elif defined(FG_COPY_OWN)
@@ -364,6 +365,8 @@ struct task *fg__task_get(bool copy);
 /* Gives a task that never ran its stack and its first frame, just before it runs:
  * tasks that have not started own no stack, and a new task's frame is written hot. */
 void fg__task_start(struct task *t);
+/* A stack of `size` for t, pooled or made (fails the run, naming t, when out of memory). */
+struct stack *fg__task_stack(const struct task *t, uint32_t size);
 void fg__tasks_release(void);
 /* Blocks the current task until woken or `deadline`; returns the wake's result,
  * -ETIMEDOUT, or -ECANCELED. Records `call` and the caller's site for reports. */

@@ -167,27 +167,35 @@ static FG_NO_ASAN void entry(void)
     fg__task_exit();
 }
 
-struct take { struct task *t; uint32_t size; };
+struct take { struct stack *s; uint32_t size; };
 
 static void take_stack(void *arg)
 {
     struct take *k = arg;
-    k->t->stack = fg__stack_get(k->size);
+    k->s = fg__stack_get(k->size);
+}
+
+struct stack *fg__task_stack(const struct task *t, uint32_t size)
+{
+    struct take k = {fg__stack_pooled(size), size};
+    /* a dense stack has no room for mapping a slab: that runs on the spare stack */
+    if (!k.s)
+        fg__spare_run(take_stack, &k);
+    if (!k.s)
+        fg__fail(FG_FAIL_CRASH, "out of memory for the stack of task %s (%u bytes)", t->name, size);
+    return k.s;
 }
 
 void fg__task_start(struct task *t)
 {
+#ifdef FG_COPY_SHARED
     if (t->copy) {
         fg__copy_start(t, entry);
         return;
     }
+#endif
     uint32_t size = t->stack_size;   /* shares room with ctx: read before fg__ctx_make */
-    /* a dense stack has no room for mapping a slab: that runs on the spare stack */
-    t->stack = fg__stack_pooled(size);
-    if (!t->stack)
-        fg__spare_run(take_stack, &(struct take){t, size});
-    if (!t->stack)
-        fg__fail(FG_FAIL_CRASH, "out of memory for the stack of task %s (%u bytes)", t->name, size);
+    t->stack = fg__task_stack(t, size);
     t->canary = t->stack->guarded ? NULL : (const uint64_t *)(void *)t->stack->lo;
     t->dense = t->stack->dense ? (uint8_t)(t->stack->cls + 1) : 0;
     fg__ctx_make(&t->ctx, t->stack->lo, t->stack->size, entry);
