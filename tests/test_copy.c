@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "child.h"
 #include "leakcheck.h"
 
 /* Where a pointer into a copied-out stack is caught: builds where each copied task keeps
@@ -226,27 +227,21 @@ Test(copy, deep_recursion_in_a_copied_stack)
 
 /* ---- failures: in a child, their report on its stderr ---- */
 
+/* A sim of `root` under `o`, in a child (child.h) */
+static void (*child_root)(void *);
+static const fg_opts *child_opts;
+static void child_sim(void *arg)
+{
+    (void)arg;
+    fg_result r;
+    fg_run_bytes(child_root, NULL, child_opts, NULL, 0, &r);
+}
+
 static int run_child(void (*root)(void *), const fg_opts *o, char *out, size_t n)
 {
-    char path[] = "/tmp/fugue-copy-XXXXXX";
-    int fd = mkstemp(path);
-    cr_assert_geq(fd, 0);
-    unlink(path);
-    fflush(NULL);
-    pid_t pid = fork();
-    if (pid == 0) {
-        dup2(fd, 2);
-        signal(SIGABRT, SIG_DFL);
-        fg_result r;
-        fg_run_bytes(root, NULL, o, NULL, 0, &r);
-        _exit(0);
-    }
-    int st;
-    waitpid(pid, &st, 0);
-    ssize_t k = pread(fd, out, n - 1, 0);
-    out[k > 0 ? k : 0] = 0;
-    close(fd);
-    return st;
+    child_root = root;
+    child_opts = o;
+    return child_run(child_sim, NULL, out, n);
 }
 
 static int overflow(int n)

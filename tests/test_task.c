@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "child.h"
 #include "leakcheck.h"
 
 static fg_opts quiet = {.return_on_failure = true, .quiet = true};
@@ -345,29 +346,19 @@ static void dense_overflow_root(void *arg)
     fg_spawn(dense_overflower, NULL, .name = "deep", .stack_size = FG_STACK_DENSE_MIN, .primary = true);
 }
 
+static void dense_overflow_sim(void *arg)
+{
+    (void)arg;
+    fg_result r;
+    fg_run_bytes(dense_overflow_root, NULL, NULL, NULL, 0, &r);
+}
+
 Test(task, dense_stack_overflow_caught_by_its_canary)
 {
     if (UNDER_ASAN)
         cr_skip_test("ASan builds give small stacks a guard page each");
-    char path[] = "/tmp/fugue-dense-XXXXXX";
-    int fd = mkstemp(path);
-    cr_assert_geq(fd, 0);
-    unlink(path);
-    fflush(NULL);
-    pid_t pid = fork();
-    if (pid == 0) {
-        dup2(fd, 2);
-        signal(SIGABRT, SIG_DFL);
-        fg_result r;
-        fg_run_bytes(dense_overflow_root, NULL, NULL, NULL, 0, &r);
-        _exit(0);
-    }
-    int st;
-    waitpid(pid, &st, 0);
     char out[4096];
-    ssize_t n = pread(fd, out, sizeof out - 1, 0);
-    out[n > 0 ? n : 0] = 0;
-    close(fd);
+    int st = child_run(dense_overflow_sim, NULL, out, sizeof out);
     cr_assert(WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT, "status %d\n%s", st, out);
     cr_assert(strstr(out, "fugue: stack overflow: task deep ran past the end of its 1024-byte stack (canary)"),
               "%s", out);
